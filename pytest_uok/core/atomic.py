@@ -1,0 +1,85 @@
+"""Safe file writing: whole files replaced atomically, shared files appended under a lock."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Files are created with the permissions an ordinary ``open()`` would give them.
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    The bytes go to a temporary file in the same folder, are fsynced, then renamed over the
+    target; the folder is fsynced too so the rename survives a power cut.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, _FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def lock_for(path: Path, timeout: float = 30.0) -> FileLock:
+    """The lock guarding ``path`` among processes: a sibling ``.lock`` file."""
+    return FileLock(str(path) + ".lock", timeout=timeout)
+
+
+def locked_append_lines(path: Path, lines: list[str]) -> None:
+    """Append whole lines to a file shared by several processes, flushed and fsynced."""
+    if not lines:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    with lock_for(path), open(path, "ab") as fh:
+        fh.write(payload.encode("utf-8"))
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def ensure_artifact_folder(folder: Path) -> None:
+    """Create the artifact folder with a ``.gitignore`` of its own, as pytest's cache does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        with contextlib.suppress(OSError):
+            atomic_write_text(ignore, "# Created by pytest-uok automatically.\n*\n")

@@ -1,0 +1,65 @@
+"""The events.jsonl stream: audit events appended and flushed as they happen."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pytest_uok.core.atomic import locked_append_lines
+
+EVENT_SCHEMA = "uok.event.v1"
+
+
+class EventStream:
+    """Appends schema-versioned events for one run; each append is locked, flushed and fsynced.
+
+    Several processes (shards, concurrent sessions) may append to the same file: each event is
+    one line written under a file lock, so lines never interleave.
+    """
+
+    def __init__(self, path: Path, run_id: str) -> None:
+        self.path = path
+        self.run_id = run_id
+        self.seq = 0
+        self.errors: list[str] = []
+
+    def emit(self, kind: str, **data: Any) -> None:
+        self.emit_many([(kind, data)])
+
+    def emit_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        lines = []
+        now = datetime.now(timezone.utc).isoformat()
+        for kind, data in events:
+            envelope = {
+                "schema": EVENT_SCHEMA,
+                "seq": self.seq,
+                "run_id": self.run_id,
+                "ts": now,
+                "pid": os.getpid(),
+                "kind": kind,
+                "data": data,
+            }
+            self.seq += 1
+            lines.append(json.dumps(envelope, ensure_ascii=False, default=str))
+        try:
+            locked_append_lines(self.path, lines)
+        except OSError as exc:
+            # Losing an audit line must not fail the test run; the summary reports it.
+            self.errors.append(f"could not append to {self.path}: {exc}")
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """Every complete event line of a file; a torn last line (killed writer) is skipped."""
+    events: list[dict[str, Any]] = []
+    if not path.exists():
+        return events
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return events

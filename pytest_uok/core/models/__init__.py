@@ -1,0 +1,30 @@
+"""Pydantic models for every artifact pytest-uok writes: the versioned file contract."""
+
+from __future__ import annotations
+
+from pytest_uok.core.models.common import ArtifactModelBase
+from pytest_uok.core.models.digest import FailureDigest
+from pytest_uok.core.models.environment import EnvironmentArtifact
+from pytest_uok.core.models.events import EventEnvelope
+from pytest_uok.core.models.replay import ReplayBundle
+from pytest_uok.core.models.summary import Summary
+
+#: Every artifact model by the file it is written to; the shipped schema files are generated
+#: from these, and readers validate against them.
+ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
+    "summary.json": Summary,
+    "replay_bundle.json": ReplayBundle,
+    "failure_digest.json": FailureDigest,
+    "environment.json": EnvironmentArtifact,
+    "events.jsonl": EventEnvelope,
+}
+
+__all__ = [
+    "ARTIFACT_MODELS",
+    "ArtifactModelBase",
+    "EnvironmentArtifact",
+    "EventEnvelope",
+    "FailureDigest",
+    "ReplayBundle",
+    "Summary",
+]

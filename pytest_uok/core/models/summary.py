@@ -1,0 +1,122 @@
+"""The summary.json model: one run's facts, one record per test."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from pytest_uok.core.models.common import ArtifactModelBase, ShardContext, StrictModel
+
+Outcome = Literal[
+    "passed",
+    "failed",
+    "error",
+    "skipped",
+    "xfailed",
+    "xpassed",
+    "quarantined",
+    "waived",
+    "flaky",
+]
+Phase = Literal["setup", "call", "teardown"]
+
+
+class Attempt(StrictModel):
+    """One execution of a test; a test rerun for flakiness has several."""
+
+    outcome: Outcome
+    duration_s: float = Field(ge=0)
+    phase: Phase | None = Field(default=None, description="the phase that failed, if any")
+
+
+class SubtestTally(StrictModel):
+    """Counts of the subtests a test reported under its own node id."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    xfailed: int = 0
+    failures: list[str] = Field(default_factory=list, description="failed subtest descriptions")
+
+
+class TestEntry(StrictModel):
+    """One logical test, however many reports, attempts or subtests it produced."""
+
+    nodeid: str
+    file: str
+    outcome: Outcome
+    duration_s: float = Field(ge=0)
+    suite: str | None = None
+    phase: Phase | None = Field(default=None, description="the phase that decided a failure")
+    attempts: list[Attempt]
+    subtests: SubtestTally | None = None
+
+
+class TerminalCounts(StrictModel):
+    """The numbers of pytest's own closing line, counted the way pytest counts them."""
+
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    xfailed: int = 0
+    xpassed: int = 0
+    deselected: int = 0
+    subtests_passed: int = 0
+    subtests_failed: int = 0
+    subtests_skipped: int = 0
+    other: dict[str, int] = Field(
+        default_factory=dict, description="categories added by other plugins, by their name"
+    )
+
+
+class CollectionError(StrictModel):
+    """A file or node that could not be collected."""
+
+    nodeid: str
+    message: str
+
+
+class SuiteCounts(StrictModel):
+    """Per-suite tallies of record outcomes."""
+
+    total: int = 0
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    passed: bool = True
+
+
+class ReplayPointer(StrictModel):
+    """Where to find the command that replays the run's failures."""
+
+    one_command_replay: str | None
+
+
+class Summary(ArtifactModelBase):
+    """summary.json: what ran, how it ended, and every test's record."""
+
+    SCHEMA_ID: ClassVar[str] = "uok.summary.v1"
+
+    schema_: Literal["uok.summary.v1"] = Field(default="uok.summary.v1", alias="schema")
+    run_id: str
+    started_at: datetime
+    finished_at: datetime | None
+    duration_s: float = Field(ge=0)
+    exit_status: int | None
+    interrupted: bool
+    complete: bool
+    internal_errors: list[str] = Field(default_factory=list)
+    rootdir: str
+    invocation: list[str]
+    git_sha: str | None
+    counts: TerminalCounts
+    outcomes: dict[str, int]
+    suites: dict[str, SuiteCounts] = Field(default_factory=dict)
+    passed_suites: int = 0
+    total_suites: int = 0
+    failed_names: list[str]
+    collection_errors: list[CollectionError] = Field(default_factory=list)
+    shard: ShardContext = Field(default_factory=ShardContext)
+    replay_bundle: ReplayPointer
+    tests: list[TestEntry]

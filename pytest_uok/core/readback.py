@@ -1,0 +1,131 @@
+"""Reading artifacts back (for rerun, diff, merge and gating), validated, with errors a user can fix."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.models.common import ArtifactModelBase
+from pytest_uok.core.models.replay import ReplayBundle
+from pytest_uok.core.models.summary import Summary
+
+M = TypeVar("M", bound=ArtifactModelBase)
+
+#: How many validation problems one error message lists before saying "and N more".
+MAX_LISTED_PROBLEMS = 3
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def describe_validation_error(path: Path, exc: ValidationError, what: str) -> str:
+    problems = exc.errors(include_url=False)
+    listed = "; ".join(f"field '{_location(p['loc'])}': {p['msg']}" for p in problems[:MAX_LISTED_PROBLEMS])
+    more = len(problems) - MAX_LISTED_PROBLEMS
+    tail = f"; and {more} more problem{'s' if more > 1 else ''}" if more > 0 else ""
+    return (
+        f"{path} is not a valid {what}: {listed}{tail}. It may be corrupt or written by an "
+        f"incompatible version of pytest-uok; regenerate it with a fresh run."
+    )
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``, or a UokInputError naming the file and the problem."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UokInputError(f"{path} does not exist.") from None
+    except IsADirectoryError:
+        raise UokInputError(f"{path} is a folder, not a JSON file.") from None
+    except OSError as exc:
+        raise UokInputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UokInputError(f"{path} is not UTF-8 text (byte {exc.start}).") from None
+    except json.JSONDecodeError as exc:
+        raise UokInputError(
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
+            "It may have been cut short; regenerate it with a fresh run."
+        ) from None
+    except RecursionError:
+        raise UokInputError(f"{path} is nested too deeply to be a pytest-uok artifact.") from None
+    if not isinstance(data, dict):
+        raise UokInputError(
+            f"{path} holds a JSON {type(data).__name__}, not an object: not a pytest-uok artifact."
+        )
+    return data
+
+
+def schema_of(path: Path, data: dict[str, Any], accepted: list[str]) -> str:
+    found = data.get("schema")
+    if found in accepted:
+        return str(found)
+    expected = " or ".join(repr(a) for a in accepted)
+    if found is None:
+        raise UokInputError(
+            f"{path} has no field 'schema': it is not a pytest-uok artifact (expected {expected})."
+        )
+    raise UokInputError(f"{path} has field 'schema' = {str(found)[:80]!r}, but {expected} is needed here.")
+
+
+def validate(path: Path, data: dict[str, Any], model: type[M]) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise UokInputError(describe_validation_error(path, exc, model.SCHEMA_ID)) from None
+    except RecursionError:
+        raise UokInputError(f"{path} is nested too deeply to be a pytest-uok artifact.") from None
+
+
+def load_artifact(path: Path, model: type[M]) -> M:
+    data = read_json_object(path)
+    schema_of(path, data, [model.SCHEMA_ID])
+    return validate(path, data, model)
+
+
+@dataclass(frozen=True)
+class FailedSelection:
+    """The tests a rerun should select, and where that list came from."""
+
+    source: Path
+    nodeids: list[str]
+    run_id: str
+
+
+def resolve_input(path: Path, names: tuple[str, ...] = ("summary.json", "replay_bundle.json")) -> Path:
+    """A file, or the first artifact among ``names`` inside a folder."""
+    if path.is_dir():
+        for name in names:
+            if (path / name).is_file():
+                return path / name
+        listed = " or ".join(names)
+        raise UokInputError(f"{path} is a folder without {listed} in it.")
+    return path
+
+
+def load_failed_selection(path: Path) -> FailedSelection:
+    """The failed and errored node ids of a summary.json or replay_bundle.json (or its folder)."""
+    file = resolve_input(path)
+    data = read_json_object(file)
+    schema = schema_of(file, data, [Summary.SCHEMA_ID, ReplayBundle.SCHEMA_ID])
+    if schema == Summary.SCHEMA_ID:
+        summary = validate(file, data, Summary)
+        nodeids = list(summary.failed_names)
+        nodeids += [c.nodeid for c in summary.collection_errors if c.nodeid]
+        return FailedSelection(file, _unique(nodeids), summary.run_id)
+    bundle = validate(file, data, ReplayBundle)
+    return FailedSelection(file, _unique(bundle.failed_names), bundle.run_id)
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

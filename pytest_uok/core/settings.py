@@ -1,0 +1,47 @@
+"""The plugin's settings, resolved once per session into a frozen object, and their parsers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option after precedence (command line > environment > ini > default) was applied."""
+
+    out_dir: Path
+    artifacts: bool = True
+    rerun_from: Path | None = None
+    excerpt_chars: int = 4096
+    checkpoint_s: float = 30.0
+
+
+def parse_positive_int(value: str, what: str) -> int:
+    """An integer >= 1, or ValueError with a sentence saying what was wrong."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{what} must be at least 1, got {number}")
+    return number
+
+
+def parse_non_negative_float(value: str, what: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a number of seconds, got {value!r}") from None
+    if number < 0 or number != number:
+        raise ValueError(f"{what} must be zero or more, got {value!r}")
+    return number
+
+
+def parse_bool(value: str, what: str) -> bool:
+    low = value.strip().lower()
+    if low in ("1", "true", "yes", "on"):
+        return True
+    if low in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"{what} must be true or false, got {value!r}")

@@ -1,0 +1,97 @@
+"""Gathers facts about a failure while its exception is live, on whichever process ran the test.
+
+The facts travel to the xdist controller as a JSON-able report attribute (``uok_failure``),
+the one deliberate extra attribute on reports.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+#: Longest exception message kept in the facts; the digest bounds it again when writing.
+MAX_MESSAGE = 8192
+
+
+def _relative(path: str, rootdir: str) -> str:
+    try:
+        rel = os.path.relpath(path, rootdir)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def _where(
+    excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item, message: str
+) -> dict[str, Any] | None:
+    """The deepest traceback entry in the test's own file, else in the project, else the last."""
+    try:
+        entries = list(excinfo.traceback)
+    except Exception:
+        return None
+    if not entries:
+        return None
+    rootdir = str(item.config.rootpath)
+    own = str(item.path)
+    chosen = None
+    for entry in reversed(entries):
+        if str(entry.path) == own:
+            chosen = entry
+            break
+    if chosen is None:
+        for entry in reversed(entries):
+            p = str(entry.path)
+            if p.startswith(rootdir) and "site-packages" not in p:
+                chosen = entry
+                break
+    if chosen is None:
+        chosen = entries[-1]
+    first_line = message.strip().splitlines()[0] if message.strip() else ""
+    if not first_line:
+        try:
+            first_line = str(chosen.statement).strip()
+        except Exception:
+            first_line = ""
+    return {
+        "path": _relative(str(chosen.path), rootdir),
+        "line": chosen.lineno + 1,
+        "message": first_line[:1024],
+    }
+
+
+def failure_facts(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException] | None) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    if excinfo is None:
+        return facts
+    try:
+        message = str(excinfo.value)
+    except Exception as exc:  # a broken __str__ must not break the run
+        message = f"<unprintable {excinfo.typename}: {type(exc).__name__}>"
+    message = message[:MAX_MESSAGE]
+    facts["exc_type"] = excinfo.typename
+    facts["message"] = message
+    where = _where(excinfo, item, message)
+    if where:
+        facts["where"] = where
+    return facts
+
+
+class FailureFactsPlugin:
+    """Attaches ``uok_failure`` to failing reports; registered on workers and single processes."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.failed:
+            facts = failure_facts(item, call.excinfo)
+            extra: dict[str, Any] = {}
+            item.config.hook.pytest_uok_digest_fields(config=item.config, nodeid=item.nodeid, facts=extra)
+            if extra:
+                facts["extra"] = extra
+            report.uok_failure = facts  # type: ignore[attr-defined]
+        return report

@@ -1,0 +1,22 @@
+"""The hooks pytest-uok offers to ``conftest.py`` files and plugins, all named ``pytest_uok_*``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.hookspec
+def pytest_uok_environment(config: pytest.Config) -> dict[str, str] | None:
+    """Return extra environment facts to record in environment.json (merged over all plugins)."""
+
+
+@pytest.hookspec
+def pytest_uok_digest_fields(config: pytest.Config, nodeid: str, facts: dict[str, Any]) -> None:
+    """Add JSON-able fields to the failure facts of ``nodeid`` (runs where the failure happened)."""
+
+
+@pytest.hookspec
+def pytest_uok_summary(config: pytest.Config, summary: Any) -> None:
+    """Adjust the summary model (a ``pytest_uok.core.models.Summary``) just before it is written."""

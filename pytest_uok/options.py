@@ -1,0 +1,160 @@
+"""Every ``--uok-*`` option with its ``uok_*`` ini key, and their resolution into Settings."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_uok.core.settings import (
+    Settings,
+    parse_bool,
+    parse_non_negative_float,
+    parse_positive_int,
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its flag, ini key, optional environment variable and parser."""
+
+    flag: str
+    ini: str
+    help: str
+    parse: Callable[[str, str], Any] | None = None
+    flag_only: bool = False
+    env: str | None = None
+    metavar: str | None = None
+
+    @property
+    def is_switch(self) -> bool:
+        return self.parse is parse_bool
+
+
+def _argparse_type(opt: Option) -> Callable[[str], Any] | None:
+    parse = opt.parse
+    if parse is None or opt.is_switch:
+        return None
+
+    def convert(value: str) -> Any:
+        try:
+            return parse(value, opt.flag)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = opt.ini
+    return convert
+
+
+OPTIONS: list[Option] = [
+    Option(
+        "--uok-out",
+        "uok_out",
+        "folder for pytest-uok's artifacts, relative to the rootdir (default: .uok)",
+        env="UOK_OUT",
+        metavar="DIR",
+    ),
+    Option(
+        "--uok-no-artifacts",
+        "uok_no_artifacts",
+        "run without writing any artifact",
+        parse=parse_bool,
+    ),
+    Option(
+        "--uok-rerun-from",
+        "uok_rerun_from",
+        "run only the tests that failed or errored in this summary.json or replay_bundle.json "
+        "(or the folder holding them)",
+        flag_only=True,
+        metavar="PATH",
+    ),
+    Option(
+        "--uok-excerpt-chars",
+        "uok_excerpt_chars",
+        "most characters of output copied into failure_digest.json per stream (default: 4096)",
+        parse=parse_positive_int,
+        metavar="N",
+    ),
+    Option(
+        "--uok-checkpoint-seconds",
+        "uok_checkpoint_seconds",
+        "rewrite summary.json (complete: false) at most this often during a run; 0 turns it off "
+        "(default: 30)",
+        parse=parse_non_negative_float,
+        metavar="S",
+    ),
+]
+
+BY_INI = {opt.ini: opt for opt in OPTIONS}
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("uok", "pytest-uok: quality gates, flaky tests, sharding, artifacts")
+    for opt in OPTIONS:
+        if opt.is_switch:
+            group.addoption(opt.flag, dest=opt.ini, action="store_true", default=None, help=opt.help)
+        else:
+            group.addoption(
+                opt.flag,
+                dest=opt.ini,
+                action="store",
+                default=None,
+                type=_argparse_type(opt),
+                metavar=opt.metavar,
+                help=opt.help,
+            )
+        if not opt.flag_only:
+            parser.addini(opt.ini, opt.help, type="string", default="")
+
+
+def raw_value(config: pytest.Config, ini: str) -> tuple[Any, str]:
+    """The value of a setting and where it came from: "cli", "env:NAME", "ini" or "default"."""
+    opt = BY_INI[ini]
+    value = config.getoption(ini)
+    if value is not None:
+        return value, "cli"
+    if opt.env and os.environ.get(opt.env):
+        return _parse(config, opt, os.environ[opt.env], f"environment variable {opt.env}"), (f"env:{opt.env}")
+    if not opt.flag_only:
+        text = str(config.getini(ini)).strip()
+        if text:
+            return _parse(config, opt, text, f"ini key {ini} in {config.inipath or 'the ini'}"), "ini"
+    return None, "default"
+
+
+def _parse(config: pytest.Config, opt: Option, text: str, where: str) -> Any:
+    if opt.parse is None:
+        return text
+    try:
+        return opt.parse(text, where)
+    except ValueError as exc:
+        raise pytest.UsageError(f"pytest-uok: {exc}.") from None
+
+
+def resolve(config: pytest.Config) -> Settings:
+    """Build the session's frozen Settings, raising UsageError for values that cannot work."""
+    out, _ = raw_value(config, "uok_out")
+    no_artifacts, _ = raw_value(config, "uok_no_artifacts")
+    rerun, _ = raw_value(config, "uok_rerun_from")
+    excerpt, _ = raw_value(config, "uok_excerpt_chars")
+    checkpoint, _ = raw_value(config, "uok_checkpoint_seconds")
+    out_dir = Path(out) if out else Path(".uok")
+    if not out_dir.is_absolute():
+        out_dir = config.rootpath / out_dir
+    rerun_path = None
+    if rerun:
+        rerun_path = Path(rerun)
+        if not rerun_path.is_absolute():
+            rerun_path = config.invocation_params.dir / rerun_path
+    return Settings(
+        out_dir=out_dir,
+        artifacts=not bool(no_artifacts),
+        rerun_from=rerun_path,
+        excerpt_chars=excerpt if excerpt is not None else 4096,
+        checkpoint_s=checkpoint if checkpoint is not None else 30.0,
+    )

@@ -1,0 +1,50 @@
+"""The pytest entry point (``uok``): options, hooks, and one plugin object per concern that is on."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_uok import hookspecs, options
+from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.readback import load_failed_selection
+from pytest_uok.failure_facts import FailureFactsPlugin
+from pytest_uok.recording import RecordingPlugin
+from pytest_uok.rerun import RerunFromPlugin
+from pytest_uok.stash import SETTINGS
+
+#: The names our plugin objects are registered under, unregistered again at unconfigure.
+PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings = options.resolve(config)
+    config.stash[SETTINGS] = settings
+    pm = config.pluginmanager
+    pm.register(FailureFactsPlugin(), "uok-failure-facts")
+    if settings.rerun_from is not None:
+        try:
+            selection = load_failed_selection(settings.rerun_from)
+        except UokInputError as exc:
+            raise pytest.UsageError(f"pytest-uok: --uok-rerun-from: {exc.message}") from None
+        pm.register(RerunFromPlugin(config, selection), "uok-rerun")
+    if not is_xdist_worker(config):
+        pm.register(RecordingPlugin(config, settings), "uok-recording")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for name in PLUGIN_NAMES:
+        plugin = config.pluginmanager.get_plugin(name)
+        if plugin is not None:
+            config.pluginmanager.unregister(plugin)

@@ -1,0 +1,281 @@
+"""Records every report of a session and writes the run's artifacts (controller only)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from pytest_uok.core import artifacts as art
+from pytest_uok.core.atomic import ensure_artifact_folder
+from pytest_uok.core.commands import Launcher, kept_options, launcher_argv0
+from pytest_uok.core.environment import allowed_variables, git_state, platform_string
+from pytest_uok.core.events import EventStream
+from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
+from pytest_uok.core.models.environment import EnvironmentBlock
+from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.records import RunRecorder, TestRecord
+from pytest_uok.core.redact import Redactor
+from pytest_uok.core.settings import Settings
+
+SubtestReport: Any = getattr(pytest, "SubtestReport", None)
+
+
+def _subtest_description(report: Any) -> str:
+    context = getattr(report, "context", None)
+    parts = []
+    msg = getattr(context, "msg", None)
+    if msg is not None:
+        parts.append(f"[{msg}]")
+    kwargs = getattr(context, "kwargs", None) or {}
+    if kwargs:
+        parts.append("(" + ", ".join(f"{k}={v}" for k, v in kwargs.items()) + ")")
+    return " ".join(parts) or "(<subtest>)"
+
+
+def _plugin_names(config: pytest.Config) -> list[str]:
+    names = set()
+    for _plugin, dist in config.pluginmanager.list_plugin_distinfo():
+        names.add(f"{dist.project_name}-{dist.version}")
+    return sorted(names)
+
+
+def _count_passed_subtests(config: pytest.Config) -> bool:
+    # pytest hides passed subtests from its closing line only at verbosity exactly 0.
+    try:
+        return config.get_verbosity("subtests") != 0
+    except (ValueError, KeyError, AttributeError):
+        return config.get_verbosity() != 0
+
+
+class RecordingPlugin:
+    """Turns reports into records, streams events, and writes the artifacts at session end."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.recorder = RunRecorder(count_passed_subtests=_count_passed_subtests(config))
+        self.redactor = Redactor(os.environ, max_chars=settings.excerpt_chars)
+        self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+        self.started_at = datetime.now(timezone.utc)
+        self.shard = ShardContext()
+        self.info: art.RunInfo | None = None
+        self.events: EventStream | None = None
+        self.write_errors: list[str] = []
+        self.internal_errors: list[str] = []
+        self.written: list[str] = []
+        self.out_dir = settings.out_dir
+        self._next_checkpoint = time.monotonic() + settings.checkpoint_s
+
+    # -- facts gathered once ------------------------------------------------------------
+
+    def _launcher(self) -> Launcher:
+        params = self.config.invocation_params
+        args = [str(a) for a in params.args]
+        kept = kept_options(args, [str(a) for a in self.config.args])
+        seed = getattr(self.config.option, "randomly_seed", None)
+        if isinstance(seed, int) and not any(k.startswith("--randomly-seed") for k in kept):
+            kept.append(f"--randomly-seed={seed}")
+        return Launcher(
+            argv0=launcher_argv0(sys.argv[0] if sys.argv else "pytest"),
+            kept=tuple(kept),
+            rootdir=str(self.config.rootpath),
+            invocation_dir=str(params.dir),
+        )
+
+    def _environment(self) -> EnvironmentBlock:
+        git = git_state(str(self.config.rootpath))
+        seed = getattr(self.config.option, "randomly_seed", None)
+        workers = getattr(self.config.option, "numprocesses", None)
+        return EnvironmentBlock(
+            git_sha=git.sha,
+            git_dirty=git.dirty,
+            python=sys.version.split()[0],
+            pytest=pytest.__version__,
+            platform=platform_string(),
+            plugins=_plugin_names(self.config),
+            seed=seed if isinstance(seed, int) else None,
+            xdist_workers=workers if isinstance(workers, int) else None,
+            shard_kind=self.shard.kind,
+            shard_index=self.shard.index,
+            shard_total=self.shard.total,
+            rootdir=str(self.config.rootpath),
+        )
+
+    # -- session hooks ------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.info = art.RunInfo(
+            run_id=self.run_id,
+            started_at=self.started_at,
+            rootdir=str(self.config.rootpath),
+            invocation=[str(a) for a in self.config.invocation_params.args],
+            launcher=self._launcher(),
+            environment=self._environment(),
+            shard=self.shard,
+            out_dir=self.out_dir,
+            variables=allowed_variables(),
+        )
+        if not self.settings.artifacts:
+            return
+        self.events = EventStream(self.out_dir / art.EVENTS, self.run_id)
+        try:
+            ensure_artifact_folder(self.out_dir)
+        except OSError as exc:
+            self.write_errors.append(f"could not create {self.out_dir}: {exc.strerror or exc}")
+            return
+        self.events.emit(
+            "session_start",
+            invocation=self.info.invocation,
+            rootdir=self.info.rootdir,
+            shard={"index": self.shard.index, "total": self.shard.total},
+        )
+        self._write_summary_only(complete=False)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.passed:
+            return
+        message = report.longreprtext if report.failed else ""
+        self.recorder.add_collect_report(report.nodeid, report.outcome, message)
+        if report.failed and self.events is not None:
+            self.events.emit("collection_error", nodeid=report.nodeid)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.recorder.deselected(len(items))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        subtest = None
+        if SubtestReport is not None and isinstance(report, SubtestReport):
+            subtest = _subtest_description(report)
+        rec = self.recorder.add_test_report(
+            report.nodeid,
+            report.when,
+            report.outcome,
+            report.duration,
+            hasattr(report, "wasxfail"),
+            subtest,
+            getattr(report, "count_towards_summary", True),
+            getattr(report, "uok_attempt", 1),
+        )
+        if report.outcome == "failed" and subtest is None:
+            self._keep_failure(rec, report)
+        if self.settings.checkpoint_s and time.monotonic() >= self._next_checkpoint:
+            self._next_checkpoint = time.monotonic() + self.settings.checkpoint_s
+            self._write_summary_only(complete=False)
+
+    def _keep_failure(self, rec: TestRecord, report: pytest.TestReport) -> None:
+        # The first failure of the deciding attempt explains the test; later phases only add.
+        if rec.failure is not None and rec.failure.get("attempt") == len(rec.attempts):
+            return
+        facts: dict[str, Any] = dict(getattr(report, "uok_failure", None) or {})
+        facts["attempt"] = len(rec.attempts)
+        facts["longrepr"] = report.longreprtext
+        facts["stdout"] = report.capstdout
+        facts["stderr"] = report.capstderr
+        facts["log"] = report.caplog
+        rec.failure = facts
+        if self.events is not None:
+            self.events.emit(
+                "test_failure",
+                nodeid=report.nodeid,
+                when=report.when,
+                exc_type=facts.get("exc_type"),
+            )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        status = int(exitstatus)
+        interrupted = status == int(pytest.ExitCode.INTERRUPTED)
+        complete = not interrupted and status != int(pytest.ExitCode.INTERNAL_ERROR)
+        self.finish(status, interrupted, complete)
+
+    def finish(self, status: int, interrupted: bool, complete: bool) -> None:
+        if not self.settings.artifacts or self.info is None:
+            return
+        end = art.RunEnd(
+            finished_at=datetime.now(timezone.utc),
+            exit_status=status,
+            interrupted=interrupted,
+            complete=complete and not self.internal_errors,
+            internal_errors=self.internal_errors,
+        )
+        try:
+            models = self.build_models(end)
+        except Exception as exc:  # never let the recorder turn the run's result around
+            self.internal_errors.append(f"building the artifacts failed: {exc!r}")
+            end.complete = False
+            models = {art.SUMMARY: art.build_summary(self.info, self.recorder, end)}
+        errors = art.write_models(self.out_dir, models)
+        self.write_errors.extend(errors)
+        self.written = [name for name in models if not any(name in e for e in errors)]
+        if self.events is not None:
+            self.events.emit(
+                "session_finish",
+                exit_status=status,
+                interrupted=interrupted,
+                failed=len(self.recorder.failed_records()),
+                tests=len(self.recorder.records),
+                write_errors=self.write_errors,
+            )
+            self.write_errors.extend(self.events.errors)
+
+    def build_models(self, end: art.RunEnd) -> dict[str, ArtifactModelBase]:
+        assert self.info is not None
+        summary = art.build_summary(self.info, self.recorder, end)
+        self.config.hook.pytest_uok_summary(config=self.config, summary=summary)
+        extra_env: dict[str, str] = {}
+        for result in self.config.hook.pytest_uok_environment(config=self.config):
+            if result:
+                extra_env.update({str(k): str(v) for k, v in result.items()})
+        environment = art.build_environment(self.info)
+        environment.extra = extra_env
+        return {
+            art.SUMMARY: summary,
+            art.REPLAY_BUNDLE: art.build_replay_bundle(self.info, self.recorder),
+            art.FAILURE_DIGEST: art.build_failure_digest(self.info, self.recorder, self.redactor),
+            art.ENVIRONMENT: environment,
+        }
+
+    def _write_summary_only(self, complete: bool) -> None:
+        if self.info is None:
+            return
+        end = art.RunEnd(None, None, False, complete, self.internal_errors)
+        summary: Summary = art.build_summary(self.info, self.recorder, end)
+        error = art.write_model(self.out_dir, art.SUMMARY, summary)
+        if error and error not in self.write_errors:
+            self.write_errors.append(error)
+
+    # -- terminal -----------------------------------------------------------------------
+
+    def pytest_report_header(self, config: pytest.Config) -> str | None:
+        if not self.settings.artifacts:
+            return "uok: artifacts off (--uok-no-artifacts)"
+        return f"uok: run {self.run_id}, artifacts in {self._shown(self.out_dir)}"
+
+    def _shown(self, path: os.PathLike[str] | str) -> str:
+        try:
+            rel = os.path.relpath(path, self.config.invocation_params.dir)
+        except ValueError:
+            return str(path)
+        return str(path) if rel.startswith("..") else rel
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.settings.artifacts or self.info is None:
+            return
+        tr = terminalreporter
+        tr.section("pytest-uok", sep="-", bold=True)
+        if self.written:
+            tr.write_line(f"artifacts: {self._shown(self.out_dir)}/ ({', '.join(self.written)})")
+        failed = self.recorder.failed_records()
+        if failed or self.recorder.collection_failures:
+            tr.write_line(f"replay failures: {self.info.runner_command()}")
+        for error in self.write_errors:
+            tr.write_line(f"uok: {error}", red=True)
+        for error in self.internal_errors:
+            tr.write_line(f"uok internal error: {error}", red=True)
