@@ -10,7 +10,7 @@ from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.failure_facts import FailureFactsPlugin
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
-from pytest_uok.stash import SETTINGS
+from pytest_uok.stash import RECORDING, SETTINGS
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
 PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun")
@@ -40,7 +40,9 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"pytest-uok: --uok-rerun-from: {exc.message}") from None
         pm.register(RerunFromPlugin(config, selection), "uok-rerun")
     if not is_xdist_worker(config):
-        pm.register(RecordingPlugin(config, settings), "uok-recording")
+        recording = RecordingPlugin(config, settings)
+        config.stash[RECORDING] = recording
+        pm.register(recording, "uok-recording")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
