@@ -17,6 +17,7 @@ from pytest_uok.core.settings import (
     parse_non_negative_float,
     parse_positive_int,
 )
+from pytest_uok.core.shard_spec import parse_shard_by, parse_shard_spec
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,44 @@ OPTIONS: list[Option] = [
         "(default: 30)",
         parse=parse_non_negative_float,
         metavar="S",
+    ),
+    Option(
+        "--uok-shard",
+        "uok_shard",
+        "run only shard I of N (counting from 0, e.g. 0/3); CI parallel-job variables are used "
+        "when this is not given",
+        parse=parse_shard_spec,
+        env="UOK_SHARD",
+        metavar="I/N",
+    ),
+    Option(
+        "--uok-shard-by",
+        "uok_shard_by",
+        "keep each test, class or module together in one shard (default: test)",
+        parse=parse_shard_by,
+        env="UOK_SHARD_BY",
+        metavar="test|class|module",
+    ),
+    Option(
+        "--uok-durations",
+        "uok_durations",
+        "the durations store used to balance shards, relative to the rootdir (default: "
+        ".uok/durations.json; pytest-split's .test_durations is read when it does not exist)",
+        env="UOK_DURATIONS",
+        metavar="PATH",
+    ),
+    Option(
+        "--uok-store-durations",
+        "uok_store_durations",
+        "record this run's test durations into the durations store",
+        parse=parse_bool,
+    ),
+    Option(
+        "--uok-durations-max-age",
+        "uok_durations_max_age",
+        "drop durations not measured for this many days when the store is updated (default: 30)",
+        parse=parse_positive_int,
+        metavar="DAYS",
     ),
 ]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from pytest_uok import hookspecs, options
+from pytest_uok import hookspecs, options, shard
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.failure_facts import FailureFactsPlugin
@@ -13,7 +15,7 @@ from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
-PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun")
+PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun", shard.PLUGIN_NAME)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,6 +32,11 @@ def is_xdist_worker(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     settings = options.resolve(config)
+    shard_options = shard.resolve(config)
+    if shard_options.spec is not None:
+        settings = dataclasses.replace(
+            settings, out_dir=shard.shard_folder(settings.out_dir, shard_options.spec)
+        )
     config.stash[SETTINGS] = settings
     pm = config.pluginmanager
     pm.register(FailureFactsPlugin(), "uok-failure-facts")
@@ -43,6 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
         recording = RecordingPlugin(config, settings)
         config.stash[RECORDING] = recording
         pm.register(recording, "uok-recording")
+    if shard_options.active:
+        pm.register(shard.ShardPlugin(config, shard_options, settings.rerun_from), shard.PLUGIN_NAME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -15,6 +15,7 @@ from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
 from pytest_uok.core.models.digest import FailureDigest
 from pytest_uok.core.models.environment import EnvironmentArtifact, EnvironmentBlock
 from pytest_uok.core.models.replay import FailedSuite, ReplayBundle
+from pytest_uok.core.models.shard import ShardManifest
 from pytest_uok.core.models.summary import (
     Attempt,
     CollectionError,
@@ -61,6 +62,12 @@ class RunInfo:
     shard: ShardContext
     out_dir: Path
     variables: dict[str, str] = field(default_factory=dict)
+    #: The shard's manifest, set after collection when the run is sharded.
+    manifest: ShardManifest | None = None
+
+    def brief_manifest(self) -> ShardManifest | None:
+        """The manifest without its node id list (digest and count), for the smaller artifacts."""
+        return None if self.manifest is None else self.manifest.model_copy(update={"nodeids": None})
 
     def relpath(self, name: str) -> str:
         """An artifact's path as a replay command run from the invocation folder names it."""
@@ -152,6 +159,8 @@ def build_summary(info: RunInfo, recorder: RunRecorder, end: RunEnd) -> Summary:
             for c in recorder.collection_failures
         ],
         shard=info.shard,
+        manifest=info.manifest,
+        shards=[],
         replay_bundle=ReplayPointer.model_construct(
             one_command_replay=info.runner_command() if has_failures else None
         ),
@@ -186,6 +195,7 @@ def build_replay_bundle(info: RunInfo, recorder: RunRecorder) -> ReplayBundle:
         + [c.nodeid for c in recorder.collection_failures if c.nodeid],
         environment=info.environment,
         failed_suites=suites,
+        manifest=info.brief_manifest(),
     )
 
 
@@ -195,6 +205,7 @@ def build_environment(info: RunInfo) -> EnvironmentArtifact:
         environment=info.environment,
         shard=info.shard,
         variables=info.variables,
+        manifest=info.brief_manifest(),
     )
 
 

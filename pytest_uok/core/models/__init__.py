@@ -7,6 +7,7 @@ from pytest_uok.core.models.digest import FailureDigest
 from pytest_uok.core.models.environment import EnvironmentArtifact
 from pytest_uok.core.models.events import EventEnvelope
 from pytest_uok.core.models.replay import ReplayBundle
+from pytest_uok.core.models.shard import DurationsStore, ShardManifest
 from pytest_uok.core.models.summary import Summary
 
 #: Every artifact model by the file it is written to; the shipped schema files are generated
@@ -17,14 +18,17 @@ ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
     "failure_digest.json": FailureDigest,
     "environment.json": EnvironmentArtifact,
     "events.jsonl": EventEnvelope,
+    "durations.json": DurationsStore,
 }
 
 __all__ = [
     "ARTIFACT_MODELS",
     "ArtifactModelBase",
+    "DurationsStore",
     "EnvironmentArtifact",
     "EventEnvelope",
     "FailureDigest",
     "ReplayBundle",
+    "ShardManifest",
     "Summary",
 ]

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext, StrictModel
+from pytest_uok.core.models.shard import ShardManifest
 
 
 class EnvironmentBlock(StrictModel):
@@ -42,3 +43,4 @@ class EnvironmentArtifact(ArtifactModelBase):
     extra: dict[str, str] = Field(
         default_factory=dict, description="facts added by pytest_uok_environment hooks"
     )
+    manifest: ShardManifest | None = Field(default=None, description="this shard's tests (digest and count)")

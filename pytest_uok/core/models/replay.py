@@ -8,6 +8,7 @@ from pydantic import Field
 
 from pytest_uok.core.models.common import ArtifactModelBase, StrictModel
 from pytest_uok.core.models.environment import EnvironmentBlock
+from pytest_uok.core.models.shard import ShardManifest
 
 
 class FailedSuite(StrictModel):
@@ -33,3 +34,4 @@ class ReplayBundle(ArtifactModelBase):
     failed_names: list[str]
     environment: EnvironmentBlock
     failed_suites: list[FailedSuite]
+    manifest: ShardManifest | None = Field(default=None, description="this shard's tests (digest and count)")

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext, StrictModel
+from pytest_uok.core.models.shard import ShardManifest
 
 Outcome = Literal[
     "passed",
@@ -118,5 +119,9 @@ class Summary(ArtifactModelBase):
     failed_names: list[str]
     collection_errors: list[CollectionError] = Field(default_factory=list)
     shard: ShardContext = Field(default_factory=ShardContext)
+    manifest: ShardManifest | None = Field(default=None, description="this shard's tests, when sharded")
+    shards: list[ShardManifest] = Field(
+        default_factory=list, description="the manifests of the shards a merged run was made of"
+    )
     replay_bundle: ReplayPointer
     tests: list[TestEntry]

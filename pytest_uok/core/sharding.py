@@ -1,0 +1,175 @@
+"""The shard assignment: a pure function of (node ids, durations, number of shards, grouping).
+
+Every selected test lands in exactly one shard, and the same one on every machine whatever the
+collection order: ids are sorted first and every tie is broken by the id. Balance comes from
+longest-processing-time-first over the recorded (or estimated) durations, followed by a short
+local search that moves or swaps groups between the fullest and the emptiest shard.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from pytest_uok.core.estimates import Estimator, file_key, parent_key
+
+#: Local search runs only on partitions this small (large ones are balanced by LPT already).
+MAX_REFINE_UNITS = 5_000
+#: Rounds of local search at most.
+MAX_REFINE_ROUNDS = 200
+
+
+def group_key(nodeid: str, by: str) -> str:
+    """The unit a test is assigned with: itself, its class, or its module."""
+    if by == "module":
+        return file_key(nodeid)
+    if by == "class":
+        parent = parent_key(nodeid)
+        return parent if "::" in parent else nodeid
+    return nodeid
+
+
+@dataclass
+class Partition:
+    """The shards' sorted node ids and their estimated seconds."""
+
+    shards: list[list[str]]
+    loads: list[float]
+    unknown: int
+    durations: dict[str, float]
+
+    def of(self, index: int) -> list[str]:
+        return self.shards[index]
+
+
+def weigh(ids: list[str], durations: Mapping[str, float]) -> tuple[dict[str, float], set[str]]:
+    """Every test's duration: recorded, or estimated from the recorded ones."""
+    weights: dict[str, float] = {}
+    missing: list[str] = []
+    get = durations.get
+    for nodeid in ids:
+        d = get(nodeid)
+        if d is None or d != d or d < 0:  # NaN or negative: not a usable record
+            missing.append(nodeid)
+        else:
+            weights[nodeid] = float(d)
+    if missing:
+        known = dict(weights)
+        if not known:
+            # nothing in this selection is known: use whatever the store knows about others
+            known = {k: float(v) for k, v in durations.items() if v == v and v >= 0}
+        estimator = Estimator(known)
+        for nodeid in missing:
+            weights[nodeid] = estimator.estimate(nodeid)
+    return weights, set(missing)
+
+
+def partition(
+    nodeids: Iterable[str], durations: Mapping[str, float], total: int, by: str = "test"
+) -> Partition:
+    """Split ``nodeids`` into ``total`` disjoint shards balanced by ``durations``."""
+    if total < 1:
+        raise ValueError("the number of shards must be at least 1")
+    ids = sorted(set(nodeids))
+    weights, unknown = weigh(ids, durations)
+    units: dict[str, list[str]] = {}
+    unit_weight: dict[str, float] = {}
+    unit_unknown: dict[str, bool] = {}
+    for nodeid in ids:
+        key = group_key(nodeid, by)
+        units.setdefault(key, []).append(nodeid)
+        unit_weight[key] = unit_weight.get(key, 0.0) + weights[nodeid]
+        if nodeid in unknown:
+            unit_unknown[key] = True
+    order = sorted(units, key=lambda k: (-unit_weight[k], k))
+    # Units whose duration is only estimated go first, longest first: they spread evenly over the
+    # shards, so no shard gathers much of the estimate's error; the known units then even out
+    # the loads exactly.
+    guessed = [k for k in order if k in unit_unknown]
+    measured = [k for k in order if k not in unit_unknown]
+    loads = [0.0] * total
+    members: list[list[str]] = [[] for _ in range(total)]
+    heap = [(0.0, i) for i in range(total)]
+    for key in guessed + measured:
+        load, shard = heapq.heappop(heap)
+        load += unit_weight[key]
+        loads[shard] = load
+        members[shard].append(key)
+        heapq.heappush(heap, (load, shard))
+    if total > 1 and len(units) <= MAX_REFINE_UNITS:
+        _refine(members, loads, unit_weight)
+    shards = [sorted(n for key in keys for n in units[key]) for keys in members]
+    return Partition(shards, loads, len(unknown), weights)
+
+
+def _refine(members: list[list[str]], loads: list[float], weight: Mapping[str, float]) -> None:
+    """Move or swap units from the fullest to the emptiest shard while that lowers the maximum."""
+    for _ in range(MAX_REFINE_ROUNDS):
+        hi = max(range(len(loads)), key=lambda i: (loads[i], -i))
+        lo = min(range(len(loads)), key=lambda i: (loads[i], i))
+        gap = loads[hi] - loads[lo]
+        if gap <= 1e-12:
+            return
+        target = gap / 2
+        # the lo shard's units by weight, with a zero-weight "nothing" for a plain move
+        lows = sorted((weight[b], b) for b in members[lo])
+        low_weights = [0.0] + [w for w, _ in lows]
+        low_names: list[str | None] = [None] + [b for _, b in lows]
+        best: tuple[float, str, str] | None = None
+        for a in sorted(members[hi]):
+            wa = weight[a]
+            # the b with wa - wb closest to target: wb closest to wa - target
+            j = bisect.bisect_left(low_weights, wa - target)
+            for k in (j - 1, j):
+                if 0 <= k < len(low_weights):
+                    delta = wa - low_weights[k]
+                    if 0 < delta < gap:
+                        cand = (abs(delta - target), a, low_names[k] or "")
+                        if best is None or cand < best:
+                            best = cand
+        if best is None or best[0] >= target - 1e-12:
+            return
+        _, a, b = best
+        members[hi].remove(a)
+        members[lo].append(a)
+        moved = weight[a]
+        if b:
+            members[lo].remove(b)
+            members[hi].append(b)
+            moved -= weight[b]
+        loads[hi] -= moved
+        loads[lo] += moved
+
+
+def stable_shard(path: str, total: int) -> int:
+    """The shard of a file no durations know: a hash of its path, the same on every machine."""
+    digest = hashlib.sha256(path.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % total
+
+
+def module_plan(durations: Mapping[str, float], total: int) -> dict[str, int]:
+    """Each file the durations know, assigned to a shard before any file is imported."""
+    per_file: dict[str, float] = {}
+    for nodeid, seconds in durations.items():
+        f = file_key(nodeid)
+        per_file[f] = per_file.get(f, 0.0) + max(float(seconds), 0.0)
+    files = sorted(per_file)
+    plan = partition(files, per_file, total, by="test")
+    return {f: i for i, shard in enumerate(plan.shards) for f in shard}
+
+
+def file_shard(path: str, total: int, plan: Mapping[str, int]) -> int:
+    found = plan.get(path)
+    return found if found is not None else stable_shard(path, total)
+
+
+def digest_ids(sorted_ids: Iterable[str]) -> str:
+    """sha256 over node ids, one per line, in the order given (callers sort them)."""
+    h = hashlib.sha256()
+    for nodeid in sorted_ids:
+        h.update(nodeid.encode("utf-8", "surrogateescape"))
+        h.update(b"\n")
+    return h.hexdigest()
