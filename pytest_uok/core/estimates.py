@@ -72,6 +72,7 @@ class Estimator:
         self.var_log = sum((x - self.mean_log) ** 2 for x in logs) / max(n - 1, 1)
         self.fallback = math.exp(self.mean_log + self.var_log / 2)
         residual = [x - self.mean_log for x in logs]
+        previous_within = self.var_log
         for key in LEVELS:
             level = _Level(key)
             keys = [key(i) for i in ids]
@@ -83,7 +84,8 @@ class Estimator:
             means = {k: sums[k] / counts[k] for k in sums}
             groups = len(means)
             ss_within = sum((r - means[k]) ** 2 for k, r in zip(keys, residual, strict=False))
-            within = ss_within / (n - groups) if n > groups else self.var_log
+            # with (nearly) one test per group the spread inside groups cannot be measured here
+            within = ss_within / (n - groups) if n - groups >= max(2, n // 10) else previous_within
             if groups > 1:
                 grand = sum(means.values()) / groups
                 spread = sum((m - grand) ** 2 for m in means.values()) / (groups - 1)
@@ -99,13 +101,18 @@ class Estimator:
                 level.effects[k] = m * weight
                 level.posterior[k] = (between * within / (c * between + within)) if between > 0 else 0.0
             level.within = within
+            previous_within = within
             residual = [r - level.effects[k] for k, r in zip(keys, residual, strict=False)]
             self.levels.append(level)
 
     def estimate(self, nodeid: str) -> float:
         """The expected duration in seconds of a test with no recorded duration."""
+        return self.estimate_with_variance(nodeid)[0]
+
+    def estimate_with_variance(self, nodeid: str) -> tuple[float, float]:
+        """The expected duration of an unknown test and the variance of that guess (seconds²)."""
         if not self.levels:
-            return self.fallback
+            return self.fallback, 0.0
         log = self.mean_log
         var = self.var_log
         for level in self.levels:
@@ -115,4 +122,6 @@ class Estimator:
                 break  # levels are nested: an unknown class has no known tests below it either
             log += effect
             var = level.within + level.posterior[k]
-        return math.exp(log + var / 2)
+        mean = math.exp(log + var / 2)
+        # a lognormal's variance; capped so one wild guess cannot overflow
+        return mean, mean * mean * math.expm1(min(var, 50.0))

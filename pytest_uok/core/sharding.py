@@ -11,8 +11,10 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from statistics import NormalDist
 
 from pytest_uok.core.estimates import Estimator, file_key, parent_key
 
@@ -20,6 +22,8 @@ from pytest_uok.core.estimates import Estimator, file_key, parent_key
 MAX_REFINE_UNITS = 5_000
 #: Rounds of local search at most.
 MAX_REFINE_ROUNDS = 200
+#: How much of the guesses' spread a shard is spared (0: balance the expected durations only).
+HEDGE = 1.0
 
 
 def group_key(nodeid: str, by: str) -> str:
@@ -45,8 +49,10 @@ class Partition:
         return self.shards[index]
 
 
-def weigh(ids: list[str], durations: Mapping[str, float]) -> tuple[dict[str, float], set[str]]:
-    """Every test's duration: recorded, or estimated from the recorded ones."""
+def weigh(
+    ids: list[str], durations: Mapping[str, float], variances: dict[str, float] | None = None
+) -> tuple[dict[str, float], set[str]]:
+    """Every test's duration: recorded, or estimated from the recorded ones (variance into ``variances``)."""
     weights: dict[str, float] = {}
     missing: list[str] = []
     get = durations.get
@@ -63,7 +69,10 @@ def weigh(ids: list[str], durations: Mapping[str, float]) -> tuple[dict[str, flo
             known = {k: float(v) for k, v in durations.items() if v == v and v >= 0}
         estimator = Estimator(known)
         for nodeid in missing:
-            weights[nodeid] = estimator.estimate(nodeid)
+            mean, var = estimator.estimate_with_variance(nodeid)
+            weights[nodeid] = mean
+            if variances is not None:
+                variances[nodeid] = var
     return weights, set(missing)
 
 
@@ -74,16 +83,17 @@ def partition(
     if total < 1:
         raise ValueError("the number of shards must be at least 1")
     ids = sorted(set(nodeids))
-    weights, unknown = weigh(ids, durations)
+    variances: dict[str, float] = {}
+    weights, unknown = weigh(ids, durations, variances)
     units: dict[str, list[str]] = {}
     unit_weight: dict[str, float] = {}
-    unit_unknown: dict[str, bool] = {}
+    unit_unknown: dict[str, float] = {}  # units holding guessed tests: the guesses' variance
     for nodeid in ids:
         key = group_key(nodeid, by)
         units.setdefault(key, []).append(nodeid)
         unit_weight[key] = unit_weight.get(key, 0.0) + weights[nodeid]
         if nodeid in unknown:
-            unit_unknown[key] = True
+            unit_unknown[key] = unit_unknown.get(key, 0.0) + variances.get(nodeid, 0.0)
     order = sorted(units, key=lambda k: (-unit_weight[k], k))
     # Units whose duration is only estimated go first, longest first: they spread evenly over the
     # shards, so no shard gathers much of the estimate's error; the known units then even out
@@ -91,18 +101,42 @@ def partition(
     guessed = [k for k in order if k in unit_unknown]
     measured = [k for k in order if k not in unit_unknown]
     loads = [0.0] * total
+    spread = [0.0] * total
     members: list[list[str]] = [[] for _ in range(total)]
     heap = [(0.0, i) for i in range(total)]
-    for key in guessed + measured:
+    for key in guessed:
         load, shard = heapq.heappop(heap)
         load += unit_weight[key]
         loads[shard] = load
+        spread[shard] += unit_unknown[key]
+        members[shard].append(key)
+        heapq.heappush(heap, (load, shard))
+    # A shard holding risky guesses gets less known work: it is balanced as if its guesses took a
+    # margin more (the expected maximum of `total` normal deviations, scaled by the guesses'
+    # spread), so a guess that turns out long is less likely to make that shard the slowest.
+    margin = HEDGE * _expected_max_normal(total)
+    effective = [loads[i] + margin * math.sqrt(spread[i]) for i in range(total)]
+    heap = [(effective[i], i) for i in range(total)]
+    heapq.heapify(heap)
+    for key in measured:
+        load, shard = heapq.heappop(heap)
+        load += unit_weight[key]
+        effective[shard] = load
+        loads[shard] += unit_weight[key]
         members[shard].append(key)
         heapq.heappush(heap, (load, shard))
     if total > 1 and len(units) <= MAX_REFINE_UNITS:
-        _refine(members, loads, unit_weight)
+        _refine(members, effective, unit_weight)
+        loads = [sum(unit_weight[k] for k in keys) for keys in members]
     shards = [sorted(n for key in keys for n in units[key]) for keys in members]
     return Partition(shards, loads, len(unknown), weights)
+
+
+def _expected_max_normal(k: int) -> float:
+    """About the expected largest of ``k`` standard normal draws (Blom's approximation)."""
+    if k < 2:
+        return 0.0
+    return NormalDist().inv_cdf((k - 0.375) / (k + 0.25))
 
 
 def _refine(members: list[list[str]], loads: list[float], weight: Mapping[str, float]) -> None:
