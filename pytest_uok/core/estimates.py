@@ -36,8 +36,12 @@ def parent_key(nodeid: str) -> str:
 
 def func_key(nodeid: str) -> str:
     """The node id without its parametrize part: shared by all parametrize siblings."""
-    # the id's own brackets start at the first "[" after the last "::"
-    cut = nodeid.find("[", nodeid.rfind("::") + 2 if "::" in nodeid else 0)
+    # names cannot hold "[", so the first one after the file part opens the parameters (which
+    # may themselves hold "::")
+    start = nodeid.find("::")
+    if start < 0:
+        return nodeid
+    cut = nodeid.find("[", start)
     return nodeid[:cut] if cut >= 0 else nodeid
 
 
