@@ -286,7 +286,10 @@ class ShardPlugin:
                 f"uok: shard {self.spec.label()} is empty: none of the failures to rerun belong to this shard"
             )
         if m.universe_count:
-            why = f"the {m.universe_count} selected tests were split into {self.spec.total} shards and none fell to this one"
+            why = (
+                f"the {m.universe_count} selected tests were split into {self.spec.total} shards "
+                "and none fell to this one"
+            )
         elif self.pre_import:
             why = "none of the test files assigned to this shard were collected"
         else:

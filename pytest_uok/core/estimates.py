@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 #: Durations below this are treated as this, so that logs stay finite.
 FLOOR_S = 1e-4
 #: Known tests used to fit the levels at most (the estimate is stable long before this).
-MAX_FIT = 20_000
+MAX_FIT = 10_000
 
 
 def file_key(nodeid: str) -> str:
@@ -48,6 +48,19 @@ def func_key(nodeid: str) -> str:
 LEVELS: tuple[Callable[[str], str], ...] = (dir_key, file_key, parent_key, func_key)
 
 
+def level_keys(nodeid: str) -> tuple[str, str, str, str]:
+    """The folder, file, class (or file) and function keys of a test, parsed once."""
+    sep = nodeid.find("::")
+    if sep < 0:
+        cut = nodeid.rfind("/")
+        return (nodeid[:cut] if cut >= 0 else "", nodeid, nodeid, nodeid)
+    path = nodeid[:sep]
+    cut = path.rfind("/")
+    bracket = nodeid.find("[", sep)
+    func = nodeid[:bracket] if bracket >= 0 else nodeid
+    return (path[:cut] if cut >= 0 else "", path, func[: func.rfind("::")], func)
+
+
 class _Level:
     __slots__ = ("effects", "key", "posterior", "within")
 
@@ -77,9 +90,10 @@ class Estimator:
         self.fallback = math.exp(self.mean_log + self.var_log / 2)
         residual = [x - self.mean_log for x in logs]
         previous_within = self.var_log
-        for key in LEVELS:
+        parsed = [level_keys(i) for i in ids]
+        for depth, key in enumerate(LEVELS):
             level = _Level(key)
-            keys = [key(i) for i in ids]
+            keys = [p[depth] for p in parsed]
             sums: dict[str, float] = {}
             counts: dict[str, int] = {}
             for k, r in zip(keys, residual, strict=False):
@@ -119,8 +133,7 @@ class Estimator:
             return self.fallback, 0.0
         log = self.mean_log
         var = self.var_log
-        for level in self.levels:
-            k = level.key(nodeid)
+        for level, k in zip(self.levels, level_keys(nodeid), strict=False):
             effect = level.effects.get(k)
             if effect is None:
                 break  # levels are nested: an unknown class has no known tests below it either

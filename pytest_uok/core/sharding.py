@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from pytest_uok.core.estimates import Estimator, file_key, parent_key
+from pytest_uok.core.estimates import Estimator, file_key, level_keys
 
 #: Local search runs only on partitions this small (large ones are balanced by LPT already).
 MAX_REFINE_UNITS = 5_000
@@ -31,7 +31,7 @@ def group_key(nodeid: str, by: str) -> str:
     if by == "module":
         return file_key(nodeid)
     if by == "class":
-        parent = parent_key(nodeid)
+        parent = level_keys(nodeid)[2]
         return parent if "::" in parent else nodeid
     return nodeid
 
@@ -58,15 +58,19 @@ def weigh(
     get = durations.get
     for nodeid in ids:
         d = get(nodeid)
-        if d is None or d != d or d < 0:  # NaN or negative: not a usable record
-            missing.append(nodeid)
+        if d is not None and d >= 0:  # NaN and negative values are not usable records
+            weights[nodeid] = d
         else:
-            weights[nodeid] = float(d)
+            missing.append(nodeid)
     if missing:
         known = dict(weights)
         if not known:
             # nothing in this selection is known: use whatever the store knows about others
-            known = {k: float(v) for k, v in durations.items() if v == v and v >= 0}
+            known = {k: float(v) for k, v in durations.items() if v >= 0}
+        if not known:
+            # no durations at all: every test weighs the same, and nothing is gained by guessing
+            weights.update(dict.fromkeys(missing, 1.0))
+            return weights, set(missing)
         estimator = Estimator(known)
         for nodeid in missing:
             mean, var = estimator.estimate_with_variance(nodeid)
@@ -85,50 +89,70 @@ def partition(
     ids = sorted(set(nodeids))
     variances: dict[str, float] = {}
     weights, unknown = weigh(ids, durations, variances)
-    units: dict[str, list[str]] = {}
-    unit_weight: dict[str, float] = {}
-    unit_unknown: dict[str, float] = {}  # units holding guessed tests: the guesses' variance
-    for nodeid in ids:
-        key = group_key(nodeid, by)
-        units.setdefault(key, []).append(nodeid)
-        unit_weight[key] = unit_weight.get(key, 0.0) + weights[nodeid]
-        if nodeid in unknown:
-            unit_unknown[key] = unit_unknown.get(key, 0.0) + variances.get(nodeid, 0.0)
-    order = sorted(units, key=lambda k: (-unit_weight[k], k))
+    units: dict[str, list[str]] | None = None
+    group_keys: list[str] = []
+    if by == "test":
+        keys = ids
+        unit_weight = weights
+        unit_unknown = {n: v for n, v in variances.items() if v > 0}
+    else:
+        units = {}
+        unit_weight = {}
+        unit_unknown = {}  # units holding guessed tests: the guesses' variance
+        group_keys = [group_key(nodeid, by) for nodeid in ids]
+        for nodeid, key in zip(ids, group_keys, strict=True):
+            units.setdefault(key, []).append(nodeid)
+            unit_weight[key] = unit_weight.get(key, 0.0) + weights[nodeid]
+            var = variances.get(nodeid)
+            if var:
+                unit_unknown[key] = unit_unknown.get(key, 0.0) + var
+        keys = sorted(units)
+    # longest first; the sort is stable, so equal weights keep the keys' sorted order
+    order = sorted(keys, key=unit_weight.__getitem__, reverse=True)
     # Units whose duration is only estimated go first, longest first: they spread evenly over the
     # shards, so no shard gathers much of the estimate's error; the known units then even out
     # the loads exactly.
-    guessed = [k for k in order if k in unit_unknown]
-    measured = [k for k in order if k not in unit_unknown]
-    loads = [0.0] * total
+    guessed = [k for k in order if k in unit_unknown] if unit_unknown else []
+    measured = [k for k in order if k not in unit_unknown] if unit_unknown else order
+    owner: dict[str, int] = {}
     spread = [0.0] * total
-    members: list[list[str]] = [[] for _ in range(total)]
     heap = [(0.0, i) for i in range(total)]
+    replace = heapq.heapreplace
     for key in guessed:
-        load, shard = heapq.heappop(heap)
-        load += unit_weight[key]
-        loads[shard] = load
+        load, shard = heap[0]
+        replace(heap, (load + unit_weight[key], shard))
+        owner[key] = shard
         spread[shard] += unit_unknown[key]
-        members[shard].append(key)
-        heapq.heappush(heap, (load, shard))
     # A shard holding risky guesses gets less known work: it is balanced as if its guesses took a
     # margin more (the expected maximum of `total` normal deviations, scaled by the guesses'
     # spread), so a guess that turns out long is less likely to make that shard the slowest.
     margin = HEDGE * _expected_max_normal(total)
-    effective = [loads[i] + margin * math.sqrt(spread[i]) for i in range(total)]
-    heap = [(effective[i], i) for i in range(total)]
-    heapq.heapify(heap)
+    heap = sorted((load + margin * math.sqrt(spread[i]), i) for load, i in heap)
     for key in measured:
-        load, shard = heapq.heappop(heap)
-        load += unit_weight[key]
-        effective[shard] = load
-        loads[shard] += unit_weight[key]
-        members[shard].append(key)
-        heapq.heappush(heap, (load, shard))
-    if total > 1 and len(units) <= MAX_REFINE_UNITS:
+        load, shard = heap[0]
+        replace(heap, (load + unit_weight[key], shard))
+        owner[key] = shard
+    loads = [0.0] * total
+    for load, i in heap:
+        loads[i] = load - margin * math.sqrt(spread[i])
+    if total > 1 and len(order) <= MAX_REFINE_UNITS:
+        members: list[list[str]] = [[] for _ in range(total)]
+        for key in order:
+            members[owner[key]].append(key)
+        effective = [0.0] * total
+        for load, i in heap:
+            effective[i] = load
         _refine(members, effective, unit_weight)
-        loads = [sum(unit_weight[k] for k in keys) for keys in members]
-    shards = [sorted(n for key in keys for n in units[key]) for keys in members]
+        owner = {key: i for i, group in enumerate(members) for key in group}
+        loads = [sum(unit_weight[k] for k in group) for group in members]
+    shards: list[list[str]] = [[] for _ in range(total)]
+    appends = [shard.append for shard in shards]
+    if units is None:
+        for nodeid in ids:
+            appends[owner[nodeid]](nodeid)
+    else:
+        for nodeid, key in zip(ids, group_keys, strict=True):
+            appends[owner[key]](nodeid)
     return Partition(shards, loads, len(unknown), weights)
 
 
