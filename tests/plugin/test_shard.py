@@ -227,3 +227,22 @@ def test_bad_shard_option_is_a_usage_error(project: pytest.Pytester) -> None:
     )
     result = project.runpytest("--uok-shard-by", "file")
     result.stderr.fnmatch_lines(["*--uok-shard-by must be one of test, class, module, got 'file'*"])
+
+
+def test_a_conftest_can_weigh_tests_for_sharding(project: pytest.Pytester, run_uok: RunUok) -> None:
+    project.makeconftest(
+        """
+        def pytest_uok_shard_durations(config, durations):
+            durations["tests/test_alpha.py::TestGroup::test_one"] = 1000.0
+        """
+    )
+    run_uok("--uok-store-durations", "--uok-out", "first", out="first")
+    sizes = []
+    for i in range(2):
+        run = run_uok("--uok-shard", f"{i}/2", out=f".uok/shard-{i}-of-2")
+        ids = run.summary["manifest"]["nodeids"]
+        sizes.append(len(ids))
+        if "tests/test_alpha.py::TestGroup::test_one" in ids:
+            assert ids == ["tests/test_alpha.py::TestGroup::test_one"]
+            run.result.stdout.fnmatch_lines(["uok: shard *: 1 tests, estimated 1000.0 s"])
+    assert sorted(sizes) == [1, 31]
