@@ -177,4 +177,3 @@ class RunFacts:
     def gate_reproduce(self, gate_id: str) -> str:
         """The command that evaluates one gate again over this folder."""
         return f"{self.gate_command} {shlex.quote(str(self.out_dir))} --only {shlex.quote(gate_id)}"
-

@@ -128,3 +128,20 @@ def build_verdict(
 
 def verdict_summary(verdict: Verdict) -> VerdictSummary:
     return VerdictSummary(overall=verdict.overall, mode=verdict.mode, failed_gates=list(verdict.failed_gates))
+
+
+def verdict_lines(verdict: Verdict) -> list[tuple[str, str]]:
+    """The verdict as terminal lines, each with the status that colours it."""
+    lines: list[tuple[str, str]] = []
+    for gate in verdict.gates:
+        flag = "" if gate.blocking else " (non-blocking)"
+        lines.append((f"{gate.status.upper():<16} {gate.id}{flag}: {gate.detail}", gate.status))
+        if gate.status in (FAIL, MANUAL) and gate.reproduce_command:
+            lines.append((f"{'':<16} reproduce: {gate.reproduce_command}", gate.status))
+    if verdict.rollback is not None and verdict.rollback.note:
+        lines.append((f"mode: {verdict.rollback.note}", WARN))
+    failed = f" (blocking: {', '.join(verdict.failed_gates)})" if verdict.failed_gates else ""
+    head = f"verdict: {verdict.overall.upper()} in {verdict.mode} mode{failed}"
+    lines.append((f"{head}; health {verdict.health.status}", verdict.overall))
+    lines.extend((f"next: {action}", "") for action in verdict.operator_next_actions[:5])
+    return lines
