@@ -217,6 +217,7 @@ class RecordingPlugin:
         if self.events is not None:
             self.events.emit(
                 "session_finish",
+                durable=True,
                 exit_status=status,
                 interrupted=interrupted,
                 failed=len(self.recorder.failed_records()),
