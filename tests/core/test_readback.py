@@ -77,5 +77,5 @@ def test_bad_inputs(tmp_path: Path, content: str, expected: str) -> None:
 def test_missing_file_and_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(UokInputError, match="does not exist"):
         load_failed_selection(tmp_path / "nope.json")
-    with pytest.raises(UokInputError, match="is a folder without summary.json or replay_bundle.json"):
+    with pytest.raises(UokInputError, match=r"is a folder without summary\.json or replay_bundle\.json"):
         load_failed_selection(tmp_path)
