@@ -61,7 +61,6 @@ class GatingPlugin:
         self.policy = policy
         self.verdict: Verdict | None = None
         self.errors: list[str] = []
-        self.note = ""
         self.exit_changed = False
 
     def _shown(self, path: Path) -> str:
@@ -73,9 +72,7 @@ class GatingPlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if int(exitstatus) == int(pytest.ExitCode.INTERRUPTED):
-            self.note = "gates not evaluated: the session was interrupted"
-            return
+        # Collection errors also end in INTERRUPTED, so the gates run whatever the status.
         recording = self.config.stash.get(RECORDING, None)
         events = recording.events if recording is not None else None
         out_dir = self.settings.out_dir
@@ -102,8 +99,6 @@ class GatingPlugin:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         tr = terminalreporter
         tr.section("pytest-uok gates", sep="-", bold=True)
-        if self.note:
-            tr.write_line(self.note, yellow=True)
         for error in self.errors:
             tr.write_line(f"uok gate error: {error}", red=True)
         verdict = self.verdict

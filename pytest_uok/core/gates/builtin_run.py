@@ -20,7 +20,7 @@ UNCLASSIFIED = "(unclassified)"
 
 
 class NoOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def listing(names: list[str]) -> str:
@@ -78,7 +78,7 @@ def test_results(facts: RunFacts, options: dict[str, Any]) -> GateResult:
 
 
 class FlakyOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     action: Literal["warn", "fail"] = Field(
         default="warn", description="what a flaky test not quarantined does"
     )
@@ -109,7 +109,7 @@ def flaky(facts: RunFacts, options: dict[str, Any]) -> GateResult:
 
 
 class PassRateOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     min_rate: float = Field(default=0.95, ge=0, le=1, description="minimum pass rate of every suite")
     suites: dict[str, float] = Field(
         default_factory=dict, description="per-suite minimum, overriding min_rate"
@@ -146,7 +146,7 @@ def pass_rate(facts: RunFacts, options: dict[str, Any]) -> GateResult:
 
 
 class DurationOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     test_s: dict[str, float] = Field(
         default_factory=lambda: {"unit": 1.0}, description="per-suite budget for one test, in seconds"
     )

@@ -40,7 +40,7 @@ DEFAULT_REQUIRED = [
 
 
 class EvidenceOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     required: list[str] = Field(default_factory=lambda: list(DEFAULT_REQUIRED))
 
 
