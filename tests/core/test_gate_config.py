@@ -66,7 +66,10 @@ requires = ["collection"]
         ("[gates.flaky]\naction = 'explode'\n", r"table \[gates.flaky\], field 'action'"),
         ("[gates.collection]\nthreshold = 1\n", r"field 'threshold': Extra inputs are not permitted"),
         ("[gates.test_results]\nblocking = 'yes'\n", r"field 'blocking'"),
-        ("[[command_gate]]\nid = 'x'\n", r"table \[\[command_gate\]\] #1 \(id 'x'\), field 'command': Field required"),
+        (
+            "[[command_gate]]\nid = 'x'\n",
+            r"table \[\[command_gate\]\] #1 \(id 'x'\), field 'command': Field required",
+        ),
         ("[[command_gate]]\nid = 'x'\ncommand = 'true'\ntimeout = -1\n", r"field 'timeout'"),
         ("[[command_gate]]\nid = 'flaky'\ncommand = 'true'\n", r"field 'id': the id 'flaky' is already used"),
         ("gates = 3\n", r"'gates' must be a table"),
@@ -93,5 +96,7 @@ command = "true"
 requires = ["collection"]
 """,
     )
-    with pytest.raises(UokInputError, match=r"cycle: (collection -> lint -> collection|lint -> collection -> lint)"):
+    with pytest.raises(
+        UokInputError, match=r"cycle: (collection -> lint -> collection|lint -> collection -> lint)"
+    ):
         load_config(path)

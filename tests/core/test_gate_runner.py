@@ -63,7 +63,9 @@ def settings(**common: Any) -> GatesConfig:
     return GatesConfig(gates={gid: GateSettings(CommonGateSettings(**kw)) for gid, kw in common.items()})
 
 
-def run(gates: list[FunctionGate], tmp_path: Path, config: GatesConfig | None = None, **kw: Any) -> dict[str, Any]:
+def run(
+    gates: list[FunctionGate], tmp_path: Path, config: GatesConfig | None = None, **kw: Any
+) -> dict[str, Any]:
     runner = GateRunner(gates, config or GatesConfig(), **kw)
     return {ev.record.id: ev.record for ev in runner.run(RunFacts(tmp_path))}
 
@@ -80,7 +82,9 @@ def test_a_cycle_is_rejected_and_named() -> None:
         order_gates({"a": ["b"], "b": ["a"]})
 
 
-@given(st.dictionaries(st.sampled_from("abcdefg"), st.lists(st.sampled_from("abcdefg"), max_size=3), max_size=7))
+@given(
+    st.dictionaries(st.sampled_from("abcdefg"), st.lists(st.sampled_from("abcdefg"), max_size=3), max_size=7)
+)
 def test_order_respects_every_requirement_or_finds_a_cycle(graph: dict[str, list[str]]) -> None:
     try:
         order = order_gates(graph)
@@ -103,7 +107,9 @@ def test_a_gate_whose_requirement_failed_is_skipped(tmp_path: Path) -> None:
 
 
 def test_requiring_an_unknown_gate_is_manual_attention(tmp_path: Path) -> None:
-    records = run([FunctionGate("g", lambda f, o: GateResult(PASS, ""), requires=("ghost",), blocking=False)], tmp_path)
+    records = run(
+        [FunctionGate("g", lambda f, o: GateResult(PASS, ""), requires=("ghost",), blocking=False)], tmp_path
+    )
     assert records["g"].status == MANUAL
     assert records["g"].blocking is True
 
@@ -246,7 +252,11 @@ def failing(tmp_path: Path, rollback: Rollback) -> Any:
 
 
 def test_rollback_with_reason_and_future_expiry_demotes_blocking_failures(tmp_path: Path) -> None:
-    env = {"UOK_GATE_MODE": "rollback", "UOK_GATE_ROLLBACK_REASON": "INC-7", "UOK_GATE_ROLLBACK_EXPIRES": "2030-01-02"}
+    env = {
+        "UOK_GATE_MODE": "rollback",
+        "UOK_GATE_ROLLBACK_REASON": "INC-7",
+        "UOK_GATE_ROLLBACK_EXPIRES": "2030-01-02",
+    }
     rollback = resolve_rollback(env, Clock()())
     assert rollback.active
     verdict = failing(tmp_path, rollback)
@@ -285,8 +295,13 @@ def test_an_unknown_mode_is_an_input_error() -> None:
 def test_verdict_blockers_and_actions_for_a_manual_attention_gate(tmp_path: Path) -> None:
     gate = FunctionGate("g", Flaky(RuntimeError("kaput"), 10))
     runner = GateRunner([gate], GatesConfig())
-    verdict = build_verdict(runner.run(RunFacts(tmp_path)), RunFacts(tmp_path), Rollback(requested=False, active=False),
-                            "artifacts", "r1")
+    verdict = build_verdict(
+        runner.run(RunFacts(tmp_path)),
+        RunFacts(tmp_path),
+        Rollback(requested=False, active=False),
+        "artifacts",
+        "r1",
+    )
     assert verdict.overall == "fail"
     assert verdict.failed_gates == ["g"]
     assert [b.kind for b in verdict.blockers] == ["manual_attention"]
