@@ -262,8 +262,10 @@ def test_rollback_with_reason_and_future_expiry_demotes_blocking_failures(tmp_pa
     verdict = failing(tmp_path, rollback)
     assert verdict.overall == "pass"
     assert verdict.mode == "rollback"
-    assert verdict.rollback is not None and verdict.rollback.reason == "INC-7"
-    assert verdict.gates[0].status == WARN and verdict.gates[0].demoted
+    assert verdict.rollback is not None
+    assert verdict.rollback.reason == "INC-7"
+    assert verdict.gates[0].status == WARN
+    assert verdict.gates[0].demoted
     assert verdict.health.status == "degraded"
 
 
@@ -284,7 +286,8 @@ def test_an_incomplete_or_expired_rollback_is_ignored_and_says_so(
     assert note in rollback.note
     verdict = failing(tmp_path, rollback)
     assert (verdict.overall, verdict.mode) == ("fail", "strict")
-    assert verdict.rollback is not None and note in verdict.rollback.note
+    assert verdict.rollback is not None
+    assert note in verdict.rollback.note
 
 
 def test_an_unknown_mode_is_an_input_error() -> None:

@@ -382,7 +382,7 @@ def test_a_quarantined_flaky_test_passes_the_flaky_gate(
     audit = json.loads(_audit(run.summary["run_id"], "valid"))
     audit["entries"][0].update(kind="quarantine", target="test_a.py::test_two")
     (run.out / "waiver_audit.json").write_text(json.dumps(audit), encoding="utf-8")
-    code, out, verdict = gate_cli(run.out, capsys=capsys)
+    code, _out, verdict = gate_cli(run.out, capsys=capsys)
     assert code == 0
     assert (
         gate(verdict, "flaky")["detail"] == "no flaky test outside quarantine (1 flaky test, all quarantined)"
