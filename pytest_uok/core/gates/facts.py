@@ -52,12 +52,13 @@ class RunFacts:
         out_dir: Path,
         policy_path: Path | None = None,
         baseline_dir: Path | None = None,
-        gate_command: str = "pytest-uok gate",
+        gate_command: str | None = None,
     ) -> None:
         self.out_dir = out_dir
         self._policy_path = policy_path
         self.baseline_dir = baseline_dir
-        self.gate_command = gate_command
+        #: The command that gates this folder again, e.g. ``pytest-uok gate .uok``.
+        self.gate_command = gate_command or shlex.join(["pytest-uok", "gate", str(out_dir)])
 
     # -- artifacts ----------------------------------------------------------------------
 
@@ -176,4 +177,4 @@ class RunFacts:
 
     def gate_reproduce(self, gate_id: str) -> str:
         """The command that evaluates one gate again over this folder."""
-        return f"{self.gate_command} {shlex.quote(str(self.out_dir))} --only {shlex.quote(gate_id)}"
+        return f"{self.gate_command} --only {shlex.quote(gate_id)}"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,10 @@ EXIT_GATE_FAILED = 6
 def load_config(policy_path: Path | None, custom: Sequence[Gate] = ()) -> GatesConfig:
     """The validated gates configuration; a bad table or a ``requires`` cycle is a UokInputError."""
     config = load_gates_config(policy_path, OPTION_MODELS)
-    order_gates(requirement_graph(all_gates(config, custom), config))
+    try:
+        order_gates(requirement_graph(all_gates(config, custom), config))
+    except UokInputError as exc:
+        raise UokInputError(f"{policy_path}: {exc.message}") from None
     return config
 
 
@@ -75,7 +77,7 @@ def run_gates(
     environ: Mapping[str, str] | None = None,
     only: Sequence[str] | None = None,
     baseline: Path | None = None,
-    gate_command: str = "pytest-uok gate",
+    gate_command: str | None = None,
     persist: bool = True,
 ) -> GatingOutcome:
     """Evaluate every gate over ``out_dir`` and write verdict.json (raises UokInputError on bad config)."""
@@ -139,10 +141,6 @@ def gate_exit_code(verdict: Verdict, tests_exit: int | None) -> int:
     if tests_exit:
         return tests_exit
     return EXIT_GATE_FAILED if verdict.overall == "fail" else 0
-
-
-def gate_cli_command(out_dir: Path) -> str:
-    return shlex.join(["pytest-uok", "gate", str(out_dir)])
 
 
 __all__ = ["EXIT_GATE_FAILED", "GatingOutcome", "UokInputError", "gate_exit_code", "load_config", "run_gates"]
