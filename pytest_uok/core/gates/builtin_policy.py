@@ -45,7 +45,7 @@ def suite_classification(facts: RunFacts, options: dict[str, Any]) -> GateResult
     if facts.policy is None:
         return GateResult(
             FAIL,
-            f"no policy file at {policy_path}; create one with `{CLASSIFY}`",
+            f"no policy file at {facts.display(policy_path)}; create one with `{CLASSIFY}`",
             reproduce_command=CLASSIFY,
             blockers=[BlockerFact("missing_policy", "no policy file", str(policy_path))],
         )

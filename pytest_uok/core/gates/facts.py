@@ -171,6 +171,13 @@ class RunFacts:
         targets = self.quarantined_targets
         return nodeid in targets or nodeid.split("::", 1)[0] in targets
 
+    def display(self, path: Path) -> str:
+        """A path as the user sees it: relative to the run's rootdir when it lies below it."""
+        try:
+            return str(path.relative_to(self.summary.rootdir))
+        except (ValueError, GateArtifactError):
+            return str(path)
+
     def pytest_command(self, *args: str) -> str:
         """A pytest command run from the run's rootdir."""
         return shlex.join(["pytest", *args])
