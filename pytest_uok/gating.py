@@ -62,6 +62,7 @@ class GatingPlugin:
         self.verdict: Verdict | None = None
         self.errors: list[str] = []
         self.exit_changed = False
+        self.out_dir = settings.out_dir
 
     def _shown(self, path: Path) -> str:
         rel = os.path.relpath(path, self.config.invocation_params.dir)
@@ -75,7 +76,9 @@ class GatingPlugin:
         # Collection errors also end in INTERRUPTED, so the gates run whatever the status.
         recording = self.config.stash.get(RECORDING, None)
         events = recording.events if recording is not None else None
-        out_dir = self.settings.out_dir
+        # The recording plugin's folder: a shard writes into a subfolder of its own.
+        out_dir = recording.out_dir if recording is not None else self.settings.out_dir
+        self.out_dir = out_dir
         try:
             outcome = run_gates(
                 out_dir,
@@ -106,7 +109,7 @@ class GatingPlugin:
             return
         for line, status in verdict_lines(verdict):
             tr.write_line(line, **_COLOURS.get(status, {}))
-        tr.write_line(f"verdict file: {self._shown(self.settings.out_dir / 'verdict.json')}")
+        tr.write_line(f"verdict file: {self._shown(self.out_dir / 'verdict.json')}")
         if self.exit_changed:
             text = f"exit code {EXIT_GATE_FAILED}: the tests passed, but a blocking gate failed"
             tr.write_line(text, red=True)

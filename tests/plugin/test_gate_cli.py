@@ -164,3 +164,29 @@ def test_gates_run_once_on_the_xdist_controller(pytester: pytest.Pytester, run_u
     assert gate(verdict, "test_results")["status"] == "fail"
     assert [e["kind"] for e in run.events].count("verdict") == 1
     run.result.stdout.fnmatch_lines(["FAIL * test_results: 1 test failed: test_a.py::test_bad"])
+
+
+SHARDED = {
+    "test_a": "def test_a1():\n    pass\n\ndef test_a2():\n    pass\n",
+    "test_b": "def test_b1():\n    pass\n\ndef test_b2():\n    assert 1 == 2\n",
+    "test_c": "import pytest\n\n@pytest.mark.parametrize('n', range(4))\ndef test_c(n):\n    pass\n",
+    "test_d": "def test_d1():\n    pass\n",
+}
+
+
+def test_three_merged_shards_give_the_verdict_of_the_unsharded_run(
+    pytester: pytest.Pytester, run_uok: RunUok, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("pytest_uok.commands.merge", reason="needs pytest-uok merge")
+    pytester.makepyfile(**SHARDED)
+    policy = write_policy(pytester)
+    whole = run_uok("--uok-gate")
+    assert whole.ret == 1
+    for index in range(3):
+        run_uok(f"--uok-shard={index}/3", "--uok-out=shards")
+    merged = pytester.path / "merged"
+    assert cli.main(["merge", str(pytester.path / "shards"), "-o", str(merged)]) == 0
+    code, _out, verdict = gate_cli(merged, "--policy", str(policy), capsys=capsys)
+    assert code == whole.ret
+    expected = gate_command.golden_of(Verdict.model_validate(verdict_of(whole)))
+    assert gate_command.golden_of(Verdict.model_validate(verdict)) == expected
