@@ -183,7 +183,7 @@ def test_three_merged_shards_give_the_verdict_of_the_unsharded_run(
     whole = run_uok("--uok-gate")
     assert whole.ret == 1
     for index in range(3):
-        run_uok(f"--uok-shard={index}/3", "--uok-out=shards")
+        run_uok(f"--uok-shard={index}/3", "--uok-out=shards", check_counts=False)
     merged = pytester.path / "merged"
     assert cli.main(["merge", str(pytester.path / "shards"), "-o", str(merged)]) == 0
     code, _out, verdict = gate_cli(merged, "--policy", str(policy), capsys=capsys)

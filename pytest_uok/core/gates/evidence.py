@@ -39,9 +39,24 @@ DEFAULT_REQUIRED = [
 ]
 
 
+#: What a merge of shards must hold: each shard's environment.json stays in its shard folder.
+MERGED_REQUIRED = [name for name in DEFAULT_REQUIRED if name != "environment.json"]
+
+
 class EvidenceOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    required: list[str] = Field(default_factory=lambda: list(DEFAULT_REQUIRED))
+    required: list[str] | None = Field(default=None, description="default: DEFAULT_REQUIRED")
+
+
+def required_artifacts(facts: RunFacts, configured: list[str] | None) -> list[str]:
+    """The configured list, else the default for an ordinary run or for a merge of shards."""
+    if configured is not None:
+        return configured
+    try:
+        merged = bool(facts.summary_raw.get("shards"))
+    except GateArtifactError:
+        merged = False
+    return list(MERGED_REQUIRED if merged else DEFAULT_REQUIRED)
 
 
 def _check_events(path: Path, data: bytes) -> tuple[str | None, str]:
@@ -125,7 +140,7 @@ def evidence_bundle(facts: RunFacts, options: dict[str, Any]) -> GateResult:
     except GateArtifactError:
         run_id = "unknown"  # the index still says what is missing or broken
     try:
-        index = write_index(facts.out_dir, run_id, opts.required)
+        index = write_index(facts.out_dir, run_id, required_artifacts(facts, opts.required))
     except OSError as exc:
         raise GateExecutionError(f"could not write {facts.out_dir / INDEX}: {exc.strerror or exc}") from None
     invalid = [a for a in index.artifacts if not a.valid]

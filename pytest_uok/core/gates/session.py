@@ -18,7 +18,7 @@ from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.events import EventStream, read_events
 from pytest_uok.core.gates.breaker import BreakerStore, Clock, system_clock
 from pytest_uok.core.gates.config import GatesConfig, load_gates_config
-from pytest_uok.core.gates.evidence import INDEX, write_index
+from pytest_uok.core.gates.evidence import INDEX, required_artifacts, write_index
 from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.registry import OPTION_MODELS, all_gates
 from pytest_uok.core.gates.result import Gate
@@ -130,7 +130,8 @@ def run_gates(
     if (out_dir / INDEX).exists():
         # Refresh the evidence index so it covers verdict.json and the final summary.json.
         try:
-            write_index(out_dir, run_id, config.settings("evidence_bundle").options.get("required"))
+            configured = config.settings("evidence_bundle").options.get("required")
+            write_index(out_dir, run_id, required_artifacts(facts, configured))
         except OSError as exc:
             errors.append(f"could not refresh {out_dir / INDEX}: {exc.strerror or exc}")
     return GatingOutcome(verdict, errors)
