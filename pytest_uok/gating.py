@@ -93,6 +93,12 @@ class GatingPlugin:
             if session.exitstatus == 0:
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR
             return
+        except Exception as exc:  # fail closed: a green run must not pass when gating broke
+            self.errors.append(f"the gates could not be evaluated: {exc!r}")
+            if session.exitstatus == 0:
+                session.exitstatus = EXIT_GATE_FAILED
+                self.exit_changed = True
+            return
         self.verdict = outcome.verdict
         self.errors.extend(outcome.errors)
         if session.exitstatus == 0 and self.verdict.overall == "fail":

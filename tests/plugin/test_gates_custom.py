@@ -201,3 +201,24 @@ def test_an_unknown_gate_mode_is_reported(
     run = run_uok("--uok-gate")
     assert run.ret == pytest.ExitCode.USAGE_ERROR
     run.result.stdout.fnmatch_lines(["uok gate error: environment variable UOK_GATE_MODE is 'lenient'*"])
+
+
+def test_a_broken_gating_pass_fails_closed(
+    pytester: pytest.Pytester, run_uok: RunUok, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_uok import gating
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(gating, "run_gates", broken)
+    pytester.makepyfile(test_a=GREEN)
+    write_policy(pytester)
+    run = run_uok("--uok-gate")
+    assert run.ret == 6
+    run.result.stdout.fnmatch_lines(
+        [
+            "uok gate error: the gates could not be evaluated: OSError('disk on fire')",
+            "exit code 6: the tests passed, but a blocking gate failed",
+        ]
+    )
