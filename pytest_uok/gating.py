@@ -110,12 +110,10 @@ class GatingPlugin:
         tr.section("pytest-uok gates", sep="-", bold=True)
         for error in self.errors:
             tr.write_line(f"uok gate error: {error}", red=True)
-        verdict = self.verdict
-        if verdict is None:
-            return
-        for line, status in verdict_lines(verdict):
-            tr.write_line(line, **_COLOURS.get(status, {}))
-        tr.write_line(f"verdict file: {self._shown(self.out_dir / 'verdict.json')}")
+        if self.verdict is not None:
+            for line, status in verdict_lines(self.verdict):
+                tr.write_line(line, **_COLOURS.get(status, {}))
+            tr.write_line(f"verdict file: {self._shown(self.out_dir / 'verdict.json')}")
         if self.exit_changed:
             text = f"exit code {EXIT_GATE_FAILED}: the tests passed, but a blocking gate failed"
             tr.write_line(text, red=True)
