@@ -310,3 +310,9 @@ def test_verdict_blockers_and_actions_for_a_manual_attention_gate(tmp_path: Path
     assert [b.kind for b in verdict.blockers] == ["manual_attention"]
     assert verdict.health.status == "needs-repair"
     assert any("gate g" in a for a in verdict.operator_next_actions)
+
+
+def test_a_gate_returning_an_unknown_status_is_manual_attention(tmp_path: Path) -> None:
+    record = run([FunctionGate("g", lambda f, o: GateResult("great", "?"))], tmp_path)["g"]  # type: ignore[arg-type]
+    assert record.status == MANUAL
+    assert "returned status 'great'" in record.detail

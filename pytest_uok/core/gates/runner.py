@@ -29,8 +29,9 @@ from pytest_uok.core.gates.result import (
     GateResult,
     GateTimeout,
 )
-from pytest_uok.core.models.verdict import GateRecord, Rollback
+from pytest_uok.core.models.verdict import GateRecord, GateStatus, Rollback
 
+STATUSES = ("pass", "fail", "warn", "skip", "manual-attention")
 #: Seconds a gate may take when neither the gate nor the policy file says otherwise.
 DEFAULT_TIMEOUT_S = 60.0
 
@@ -109,9 +110,12 @@ class _Call:
             raise GateTimeout(f"did not finish within {timeout:g} s")
         if self.error is not None:
             raise self.error
-        if not isinstance(self.result, GateResult):
-            raise GateError(f"returned {type(self.result).__name__}, not a GateResult")
-        return self.result
+        result = self.result
+        if not isinstance(result, GateResult):
+            raise GateError(f"returned {type(result).__name__}, not a GateResult")
+        if result.status not in STATUSES or not isinstance(result.detail, str):
+            raise GateError(f"returned status {result.status!r}; use one of {', '.join(STATUSES)}")
+        return result
 
 
 def _failure_class(exc: BaseException) -> str:
@@ -168,22 +172,30 @@ class GateRunner:
     def _run_one(self, gate: Gate, facts: RunFacts, done: Mapping[str, Evaluated]) -> Evaluated:
         settings = self.config.settings(gate.id)
         blocking = settings.common.blocking if settings.common.blocking is not None else gate.blocking
-        kind = gate.kind
 
-        def finish(status: str, detail: str, **extra: Any) -> Evaluated:
+        def finish(
+            status: GateStatus,
+            detail: str,
+            *,
+            attempts: int = 0,
+            duration: float = 0.0,
+            breaker: str | None = None,
+            result: GateResult | None = None,
+            error_class: str | None = None,
+        ) -> Evaluated:
             record = GateRecord(
                 id=gate.id,
-                kind=kind,
-                status=status,  # type: ignore[arg-type]
+                kind=gate.kind,
+                status=status,
                 blocking=blocking,
                 detail=detail,
-                reproduce_command=extra.pop("reproduce", facts.gate_reproduce(gate.id)),
-                evidence=extra.pop("evidence", []),
-                duration_s=extra.pop("duration", 0.0),
-                attempts=extra.pop("attempts", 0),
-                breaker=extra.pop("breaker", None),
+                reproduce_command=(result and result.reproduce_command) or facts.gate_reproduce(gate.id),
+                evidence=list(result.evidence) if result else [],
+                duration_s=duration,
+                attempts=attempts,
+                breaker=breaker,
             )
-            return Evaluated(record, extra.pop("blockers", []), extra.pop("error_class", None))
+            return Evaluated(record, list(result.blockers) if result else [], error_class)
 
         if settings.common.enabled is False:
             return finish(SKIP, "disabled in the policy file")
@@ -243,14 +255,7 @@ class GateRunner:
         if breaker_state == "half-open":
             detail += " [breaker trial passed; closed again]"
         evaluated = finish(
-            status,
-            detail,
-            attempts=attempts,
-            duration=duration,
-            evidence=list(result.evidence),
-            reproduce=result.reproduce_command or facts.gate_reproduce(gate.id),
-            blockers=list(result.blockers),
-            breaker=breaker_state,
+            status, detail, attempts=attempts, duration=duration, breaker=breaker_state, result=result
         )
         evaluated.record.demoted = demoted
         return evaluated
