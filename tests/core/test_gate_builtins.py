@@ -60,7 +60,9 @@ def write_run(folder: Path, tests: list[summary_model.TestEntry], policy: str | 
 class RecordedClassification(RunFacts):
     """Facts whose summary carries the policy concern's classification block."""
 
-    block: dict[str, Any] = {}
+    def __init__(self, out_dir: Path, policy_path: Path, block: dict[str, Any]) -> None:
+        super().__init__(out_dir, policy_path)
+        self.block = block
 
     @property
     def classification(self) -> dict[str, Any] | None:
@@ -88,8 +90,11 @@ def test_suite_classification_reads_the_recorded_classification(
     tmp_path: Path, block: dict[str, Any], status: str, text: str
 ) -> None:
     write_run(tmp_path, [entry("tests/a.py::t")], policy="[suite.unit]\nfiles = ['tests']\n")
-    facts = RecordedClassification(tmp_path / ".uok", tmp_path / "tests" / "suite_classification.toml")
-    facts.block = {"policy_path": "tests/suite_classification.toml", **block}
+    facts = RecordedClassification(
+        tmp_path / ".uok",
+        tmp_path / "tests" / "suite_classification.toml",
+        {"policy_path": "tests/suite_classification.toml", **block},
+    )
     result = suite_classification(facts, {})
     assert result.status == status
     assert text in result.detail
