@@ -25,3 +25,8 @@ def pytest_uok_summary(config: pytest.Config, summary: Any) -> None:
 @pytest.hookspec
 def pytest_uok_shard_durations(config: pytest.Config, durations: dict[str, float]) -> None:
     """Adjust, in place, the durations (node id -> seconds) that shards are balanced by."""
+
+
+@pytest.hookspec
+def pytest_uok_gates(config: pytest.Config) -> list[Any] | None:
+    """Return extra gates (``pytest_uok.core.gates.Gate`` objects, e.g. made with ``@gate``) to evaluate."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -10,12 +11,13 @@ from pytest_uok import hookspecs, options, shard
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.failure_facts import FailureFactsPlugin
+from pytest_uok.gating import make_gating_plugin
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
-PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun", shard.PLUGIN_NAME)
+PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun", "uok-gating", shard.PLUGIN_NAME)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     pm.register(FailureFactsPlugin(), "uok-failure-facts")
     if settings.rerun_from is not None:
         try:
-            selection = load_failed_selection(settings.rerun_from)
+            selection = load_failed_selection(_as_typed(config, settings.rerun_from))
         except UokInputError as exc:
             raise pytest.UsageError(f"pytest-uok: --uok-rerun-from: {exc.message}") from None
         pm.register(RerunFromPlugin(config, selection), "uok-rerun")
@@ -50,8 +52,21 @@ def pytest_configure(config: pytest.Config) -> None:
         recording = RecordingPlugin(config, settings)
         config.stash[RECORDING] = recording
         pm.register(recording, "uok-recording")
+        if settings.gate:
+            pm.register(make_gating_plugin(config, settings), "uok-gating")
     if shard_options.active:
         pm.register(shard.ShardPlugin(config, shard_options, settings.rerun_from), shard.PLUGIN_NAME)
+
+
+def _as_typed(config: pytest.Config, path: Path) -> Path:
+    """``path`` relative to the invocation folder when inside it, so messages show what was typed."""
+    base = config.invocation_params.dir
+    if Path.cwd() != base:
+        return path
+    try:
+        return path.relative_to(base)
+    except ValueError:
+        return path
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -9,6 +9,7 @@ from pytest_uok.core.models.events import EventEnvelope
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.shard import DurationsStore, ShardManifest
 from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.models.verdict import EvidenceIndex, GateBreakers, Verdict
 
 #: Every artifact model by the file it is written to; the shipped schema files are generated
 #: from these, and readers validate against them.
@@ -18,6 +19,9 @@ ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
     "failure_digest.json": FailureDigest,
     "environment.json": EnvironmentArtifact,
     "events.jsonl": EventEnvelope,
+    "verdict.json": Verdict,
+    "gate_breakers.json": GateBreakers,
+    "index.json": EvidenceIndex,
     "durations.json": DurationsStore,
 }
 
@@ -27,8 +31,11 @@ __all__ = [
     "DurationsStore",
     "EnvironmentArtifact",
     "EventEnvelope",
+    "EvidenceIndex",
     "FailureDigest",
+    "GateBreakers",
     "ReplayBundle",
     "ShardManifest",
     "Summary",
+    "Verdict",
 ]

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext, StrictModel
 from pytest_uok.core.models.shard import ShardManifest
+from pytest_uok.core.models.verdict import VerdictSummary
 
 Outcome = Literal[
     "passed",
@@ -124,4 +125,5 @@ class Summary(ArtifactModelBase):
         default_factory=list, description="the manifests of the shards a merged run was made of"
     )
     replay_bundle: ReplayPointer
+    verdict: VerdictSummary | None = Field(default=None, description="the gates' verdict when gated")
     tests: list[TestEntry]
