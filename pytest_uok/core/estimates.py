@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 #: Durations below this are treated as this, so that logs stay finite.
 FLOOR_S = 1e-4
 #: Known tests used to fit the levels at most (the estimate is stable long before this).
-MAX_FIT = 10_000
+MAX_FIT = 5_000
 
 
 def file_key(nodeid: str) -> str:
@@ -75,6 +75,7 @@ class Estimator:
     """Predicts an unknown test's expected duration from the known durations."""
 
     def __init__(self, known: Mapping[str, float]) -> None:
+        self._cache: dict[str, tuple[float, float]] = {}
         ids = sorted(known)
         if len(ids) > MAX_FIT:
             step = len(ids) / MAX_FIT
@@ -131,9 +132,13 @@ class Estimator:
         """The expected duration of an unknown test and the variance of that guess (seconds²)."""
         if not self.levels:
             return self.fallback, 0.0
+        keys = level_keys(nodeid)
+        cached = self._cache.get(keys[3])  # parametrize siblings share one estimate
+        if cached is not None:
+            return cached
         log = self.mean_log
         var = self.var_log
-        for level, k in zip(self.levels, level_keys(nodeid), strict=False):
+        for level, k in zip(self.levels, keys, strict=False):
             effect = level.effects.get(k)
             if effect is None:
                 break  # levels are nested: an unknown class has no known tests below it either
@@ -141,4 +146,6 @@ class Estimator:
             var = level.within + level.posterior[k]
         mean = math.exp(log + var / 2)
         # a lognormal's variance; capped so one wild guess cannot overflow
-        return mean, mean * mean * math.expm1(min(var, 50.0))
+        result = mean, mean * mean * math.expm1(min(var, 50.0))
+        self._cache[keys[3]] = result
+        return result

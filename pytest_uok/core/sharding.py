@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from pytest_uok.core.estimates import Estimator, file_key, level_keys
+from pytest_uok.core.estimates import Estimator, file_key
 
 #: Local search runs only on partitions this small (large ones are balanced by LPT already).
 MAX_REFINE_UNITS = 5_000
@@ -29,10 +29,14 @@ HEDGE = 1.0
 def group_key(nodeid: str, by: str) -> str:
     """The unit a test is assigned with: itself, its class, or its module."""
     if by == "module":
-        return file_key(nodeid)
+        cut = nodeid.find("::")
+        return nodeid if cut < 0 else nodeid[:cut]
     if by == "class":
-        parent = level_keys(nodeid)[2]
-        return parent if "::" in parent else nodeid
+        # names hold no "[": what follows the first one is parameters (which may hold "::")
+        bracket = nodeid.find("[")
+        base = nodeid if bracket < 0 else nodeid[:bracket]
+        last = base.rfind("::")
+        return base[:last] if last > base.find("::") else nodeid
     return nodeid
 
 
