@@ -275,7 +275,8 @@ class ShardPlugin:
         if not self.durations:
             return f"{head} (no durations recorded yet: balanced by test count)"
         guessed = f", {self.estimated} of them without a recorded duration" if self.estimated else ""
-        return f"{head}, estimated {_seconds(m.estimated_s)}{guessed}"
+        skipped = f" ({self.ignored_files} files of other shards not imported)" if self.ignored_files else ""
+        return f"{head}, estimated {_seconds(m.estimated_s)}{guessed}{skipped}"
 
     def _empty_message(self) -> str:
         assert self.spec is not None
