@@ -118,24 +118,26 @@ def partition(
     # the loads exactly.
     guessed = [k for k in order if k in unit_unknown] if unit_unknown else []
     measured = [k for k in order if k not in unit_unknown] if unit_unknown else order
-    owner: dict[str, int] = {}
     spread = [0.0] * total
     heap = [(0.0, i) for i in range(total)]
     replace = heapq.heapreplace
+    placed: list[int] = []
+    place = placed.append
     for key in guessed:
         load, shard = heap[0]
         replace(heap, (load + unit_weight[key], shard))
-        owner[key] = shard
+        place(shard)
         spread[shard] += unit_unknown[key]
     # A shard holding risky guesses gets less known work: it is balanced as if its guesses took a
     # margin more (the expected maximum of `total` normal deviations, scaled by the guesses'
     # spread), so a guess that turns out long is less likely to make that shard the slowest.
     margin = HEDGE * _expected_max_normal(total)
     heap = sorted((load + margin * math.sqrt(spread[i]), i) for load, i in heap)
-    for key in measured:
+    for w in map(unit_weight.__getitem__, measured):  # the hot loop: one heap step per unit
         load, shard = heap[0]
-        replace(heap, (load + unit_weight[key], shard))
-        owner[key] = shard
+        replace(heap, (load + w, shard))
+        place(shard)
+    owner = dict(zip(guessed + measured, placed, strict=True))
     loads = [0.0] * total
     for load, i in heap:
         loads[i] = load - margin * math.sqrt(spread[i])
