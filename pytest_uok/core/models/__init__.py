@@ -8,6 +8,7 @@ from pytest_uok.core.models.environment import EnvironmentArtifact
 from pytest_uok.core.models.events import EventEnvelope
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.models.waiver_audit import WaiverAudit
 
 #: Every artifact model by the file it is written to; the shipped schema files are generated
 #: from these, and readers validate against them.
@@ -17,6 +18,7 @@ ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
     "failure_digest.json": FailureDigest,
     "environment.json": EnvironmentArtifact,
     "events.jsonl": EventEnvelope,
+    "waiver_audit.json": WaiverAudit,
 }
 
 __all__ = [
@@ -27,4 +29,5 @@ __all__ = [
     "FailureDigest",
     "ReplayBundle",
     "Summary",
+    "WaiverAudit",
 ]
