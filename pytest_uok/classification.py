@@ -122,7 +122,9 @@ class ClassificationPlugin:
         for name in sorted(by_suite):
             outcomes = by_suite[name]
             failed = any(outcomes[o] for o in FAILING_OUTCOMES)
-            suites[name] = SuiteCounts(total=sum(outcomes.values()), outcomes=dict(outcomes), passed=not failed)
+            suites[name] = SuiteCounts(
+                total=sum(outcomes.values()), outcomes=dict(outcomes), passed=not failed
+            )
         summary.suites = suites
         summary.total_suites = len(suites)
         summary.passed_suites = sum(1 for s in suites.values() if s.passed)

@@ -111,8 +111,7 @@ OPTIONS: list[Option] = [
     Option(
         "--uok-reruns",
         "uok_reruns",
-        "rerun a failing test up to N times in the same session; failed-then-passed is 'flaky' "
-        "(default: 0)",
+        "rerun a failing test up to N times in the same session; failed-then-passed is 'flaky' (default: 0)",
         parse=parse_non_negative_int,
         metavar="N",
     ),

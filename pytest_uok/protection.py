@@ -123,7 +123,8 @@ class ProtectionPlugin:
         if category is None:
             return None
         if category:
-            return _STATUS.get(category, (category, "?", category.upper()))
+            status: tuple[str, str, Any] = _STATUS.get(category, (category, "?", category.upper()))
+            return status
         if report.outcome == RERUN:
             return "", "R", ("RERUN", {"yellow": True})
         return "", "", ""
@@ -167,7 +168,9 @@ class ProtectionPlugin:
                         failed_attempts=max(failed, 1),
                         suggested_category=category,
                         why=why,
-                        quarantine_entry=quarantine_snippet(rec.nodeid, category, reason, self.ctx.today, days),
+                        quarantine_entry=quarantine_snippet(
+                            rec.nodeid, category, reason, self.ctx.today, days
+                        ),
                     )
                 )
         self._flaky = found

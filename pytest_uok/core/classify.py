@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from pytest_uok.core.policy import Policy, normalize_entry
@@ -142,16 +143,14 @@ def unsorted_entries(policy: Policy) -> list[str]:
     out = []
     for name, suite in policy.suite.items():
         entries = suite.files
-        for before, after in zip(entries, entries[1:]):
+        for before, after in pairwise(entries):
             if normalize_entry(after) < normalize_entry(before):
                 out.append(f"suite.{name}: {after} (should come before {before})")
                 break
     return out
 
 
-def classify(
-    policy: Policy, files_to_suites: Mapping[str, list[str]], rootdir: Path
-) -> ClassificationReport:
+def classify(policy: Policy, files_to_suites: Mapping[str, list[str]], rootdir: Path) -> ClassificationReport:
     """Unclassified and doubly classified files, stale and unsorted entries."""
     report = ClassificationReport()
     for file in sorted(files_to_suites):

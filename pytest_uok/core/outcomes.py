@@ -74,7 +74,12 @@ def combine(current: str | None, when: str, new: str) -> str:
     if current is None:
         return new
     if when == "teardown":
-        if new in ("error", "quarantined", "waived") and current in ("passed", "xpassed", "skipped", "xfailed"):
+        if new in ("error", "quarantined", "waived") and current in (
+            "passed",
+            "xpassed",
+            "skipped",
+            "xfailed",
+        ):
             return new
         return current
     if current in ("error", "failed") and when == "call":

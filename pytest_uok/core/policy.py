@@ -15,7 +15,7 @@ from pytest_uok.core.errors import UokInputError
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 #: Where the policy file lives when no option names one, relative to the rootdir.
 DEFAULT_POLICY = "tests/suite_classification.toml"
@@ -190,7 +190,9 @@ def _cross_checks(policy: Policy, max_days: int) -> list[str]:
     owner_of: dict[str, str] = {}
     for name, suite in policy.suite.items():
         if not _NAME_RE.match(name):
-            problems.append(f"[suite.{name}]: suite names start with a letter and hold letters, digits, - or _")
+            problems.append(
+                f"[suite.{name}]: suite names start with a letter and hold letters, digits, - or _"
+            )
         seen: set[str] = set()
         for entry in suite.files:
             norm = normalize_entry(entry)

@@ -111,16 +111,38 @@ _RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     (
         "FLAKE-NET",
-        ("ConnectionError", "ConnectionRefusedError", "ConnectionResetError", "ConnectionAbortedError",
-         "BrokenPipeError", "gaierror", "herror", "URLError", "RemoteDisconnected", "SSLError"),
-        ("connection refused", "connection reset", "name or service not known", "network is unreachable",
-         "temporary failure in name resolution", "no route to host"),
+        (
+            "ConnectionError",
+            "ConnectionRefusedError",
+            "ConnectionResetError",
+            "ConnectionAbortedError",
+            "BrokenPipeError",
+            "gaierror",
+            "herror",
+            "URLError",
+            "RemoteDisconnected",
+            "SSLError",
+        ),
+        (
+            "connection refused",
+            "connection reset",
+            "name or service not known",
+            "network is unreachable",
+            "temporary failure in name resolution",
+            "no route to host",
+        ),
     ),
     (
         "FLAKE-RES",
         ("MemoryError", "ResourceWarning", "BlockingIOError"),
-        ("too many open files", "no space left", "out of memory", "address already in use",
-         "resource temporarily unavailable", "cannot allocate memory"),
+        (
+            "too many open files",
+            "no space left",
+            "out of memory",
+            "address already in use",
+            "resource temporarily unavailable",
+            "cannot allocate memory",
+        ),
     ),
     (
         "FLAKE-EXT",
@@ -139,13 +161,15 @@ def suggest_category(exc_type: str | None, message: str | None) -> tuple[str, st
     """The taxonomy category a flaky failure most likely belongs to, and why."""
     name = (exc_type or "").rsplit(".", 1)[-1]
     text = (message or "").lower()
-    for category, types, words in _RULES:
+    for category, types, _words in _RULES:
         if name in types and name != "Failed":
             return category, f"{name} is typical of {category}"
     for category, types, words in _RULES:
         for word in words:
-            if word in text and (name in types or name in ("", "AssertionError", "Failed", "OSError",
-                                                             "RuntimeError", "Exception")):
+            if word in text and (
+                name in types
+                or name in ("", "AssertionError", "Failed", "OSError", "RuntimeError", "Exception")
+            ):
                 return category, f"the failure message mentions {word!r}"
     if name == "OSError":
         return "FLAKE-ENV", "an OSError with no clearer cause"

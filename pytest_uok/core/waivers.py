@@ -60,22 +60,38 @@ def build_audit(
         state, reason, left, matched = _judge(w.created, w.expires, w.target, today, days, outcomes)
         entries.append(
             AuditEntry(
-                kind="waiver", id=w.id, target=w.target, owner=w.owner, issue=w.issue, state=state,
-                reason=reason, created=w.created, expires=w.expires, days_left=left, matched=matched,
+                kind="waiver",
+                id=w.id,
+                target=w.target,
+                owner=w.owner,
+                issue=w.issue,
+                state=state,
+                reason=reason,
+                created=w.created,
+                expires=w.expires,
+                days_left=left,
+                matched=matched,
             )
         )
     for q in policy.quarantine:
         state, reason, left, matched = _judge(q.added, q.expires, q.test, today, days, outcomes)
         entries.append(
             AuditEntry(
-                kind="quarantine", id=q.test, target=q.test, owner=q.owner, issue=q.issue, state=state,
-                reason=reason, created=q.added, expires=q.expires, days_left=left, category=q.category,
+                kind="quarantine",
+                id=q.test,
+                target=q.test,
+                owner=q.owner,
+                issue=q.issue,
+                state=state,
+                reason=reason,
+                created=q.added,
+                expires=q.expires,
+                days_left=left,
+                category=q.category,
                 matched=matched,
             )
         )
     counts: dict[AuditState, int] = {}
     for entry in entries:
         counts[entry.state] = counts.get(entry.state, 0) + 1
-    return WaiverAudit(
-        run_id=run_id, policy_path=policy.source, today=today, entries=entries, counts=counts
-    )
+    return WaiverAudit(run_id=run_id, policy_path=policy.source, today=today, entries=entries, counts=counts)
