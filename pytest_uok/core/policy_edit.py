@@ -80,6 +80,7 @@ def add_suite_files(text: str, source: Path | str, additions: Mapping[str, Seque
             array.multiline(True)
             array.extend(files)
             suite.add("files", array)
+            suite.add(tomlkit.nl())
             suites.add(name, suite)
             continue
         if not isinstance(suite, Table):
