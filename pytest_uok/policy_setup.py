@@ -127,7 +127,7 @@ def configure_policy(config: pytest.Config) -> None:
     pm = config.pluginmanager
     if ctx.policy is not None or ctx.error is not None:
         pm.register(ClassificationPlugin(config, ctx), "uok-classification")
-    if ctx.policy is not None or ctx.error is not None or ctx.reruns or ctx.attempt_to_fix:
-        pm.register(ProtectionPlugin(config, ctx), "uok-protection")
+    # Always on: a conftest's pytest_uok_quarantine may quarantine tests without a policy file.
+    pm.register(ProtectionPlugin(config, ctx), "uok-protection")
     if ctx.reruns or ctx.attempt_to_fix:
         pm.register(RerunPlugin(ctx), "uok-reruns")

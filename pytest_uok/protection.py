@@ -57,10 +57,14 @@ class ProtectionPlugin:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         hook = config.hook
         protections = self.protections
+        # Our own default implementation is always there; skip the per-item work when it is alone.
+        hooked = len(hook.pytest_uok_quarantine.get_hookimpls()) > 1
+        if protections is None and not hooked:
+            return
         for item in items:
             entry = protections.quarantine_entry(item.nodeid) if protections is not None else None
-            chosen = hook.pytest_uok_quarantine(config=config, item=item, entry=entry)
-            entry = self._as_entry(item, chosen)
+            if hooked:
+                entry = self._as_entry(item, hook.pytest_uok_quarantine(config=config, item=item, entry=entry))
             if protections is not None:
                 item.stash[ITEM_QUARANTINE] = protections.quarantine_cover(entry) if entry else None
                 item.stash[ITEM_WAIVER] = protections.waiver_cover(item.nodeid)
@@ -94,12 +98,14 @@ class ProtectionPlugin:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         state = item.stash.get(ITEM_ATTEMPT, None)
+        quarantine = item.stash.get(ITEM_QUARANTINE, None)
+        waiver = item.stash.get(ITEM_WAIVER, None)
         if state is None:
+            if quarantine is None and waiver is None:
+                return report  # the common case: nothing to decide
             state = AttemptState()
         else:
             report.uok_attempt = state.number  # type: ignore[attr-defined]
-        quarantine = item.stash.get(ITEM_QUARANTINE, None)
-        waiver = item.stash.get(ITEM_WAIVER, None)
         verdict = decide(state, report.when, report.outcome, hasattr(report, "wasxfail"), quarantine, waiver)
         if verdict.outcome is not None:
             report.outcome = verdict.outcome  # type: ignore[assignment]
