@@ -64,7 +64,9 @@ class ProtectionPlugin:
         for item in items:
             entry = protections.quarantine_entry(item.nodeid) if protections is not None else None
             if hooked:
-                entry = self._as_entry(item, hook.pytest_uok_quarantine(config=config, item=item, entry=entry))
+                entry = self._as_entry(
+                    item, hook.pytest_uok_quarantine(config=config, item=item, entry=entry)
+                )
             if protections is not None:
                 item.stash[ITEM_QUARANTINE] = protections.quarantine_cover(entry) if entry else None
                 item.stash[ITEM_WAIVER] = protections.waiver_cover(item.nodeid)

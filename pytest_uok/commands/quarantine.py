@@ -10,7 +10,7 @@ from typing import Any
 
 from pytest_uok.commands import EXIT_OK, EXIT_USAGE
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.policy import DEFAULT_POLICY, TAXONOMY, read_policy_text
+from pytest_uok.core.policy import DEFAULT_POLICY, TAXONOMY, parse_policy, read_policy_text
 from pytest_uok.core.policy_edit import add_quarantine, remove_quarantine, write_policy
 
 
@@ -64,6 +64,7 @@ def run_add(args: argparse.Namespace) -> int:
     }
     try:
         text = read_policy_text(path) if path.exists() else ""
+        parse_policy(text, path)
         write_policy(path, add_quarantine(text, path, fields))
     except UokInputError as exc:
         print(f"pytest-uok quarantine: {exc.message}", file=sys.stderr)
@@ -75,7 +76,9 @@ def run_add(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     path = Path(args.policy)
     try:
-        write_policy(path, remove_quarantine(read_policy_text(path), path, args.nodeid))
+        text = read_policy_text(path)
+        parse_policy(text, path)
+        write_policy(path, remove_quarantine(text, path, args.nodeid))
     except UokInputError as exc:
         print(f"pytest-uok quarantine: {exc.message}", file=sys.stderr)
         return EXIT_USAGE

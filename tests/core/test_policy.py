@@ -65,7 +65,9 @@ expires = 2026-11-30
 """
     message = problems(text)
     assert message.startswith("policy file policy.toml: [[quarantine]] entry 1 (test = 'tests/a.py::test_x')")
-    assert "field 'category': unknown category 'FLAKE-SOMETIMES'; use one of " + ", ".join(TAXONOMY) in message
+    assert (
+        "field 'category': unknown category 'FLAKE-SOMETIMES'; use one of " + ", ".join(TAXONOMY) in message
+    )
 
 
 def test_missing_waiver_fields_are_each_reported() -> None:
@@ -134,7 +136,9 @@ def _docs_example() -> str:
 def test_the_documented_example_loads() -> None:
     policy = parse_policy(_docs_example(), "docs/policy.md")
     assert {"unit", "vcr", "e2e"} <= set(policy.suite)
-    assert policy.quarantine and policy.waiver and policy.profile
+    assert policy.quarantine
+    assert policy.waiver
+    assert policy.profile
     assert not unsorted_entries(policy)
 
 
@@ -178,7 +182,8 @@ def test_stale_and_unsorted(tmp_path: Path) -> None:
     (tmp_path / "tests" / "unit").mkdir(parents=True)
     (tmp_path / "tests" / "unit" / "test_a.py").write_text("")
     policy = parse_policy(
-        '[suite.unit]\nfiles = ["tests/unit/test_a.py", "tests/gone.py", "tests/unit/*.py", "tests/no/*.py"]\n',
+        '[suite.unit]\nfiles = ["tests/unit/test_a.py", "tests/gone.py", "tests/unit/*.py", '
+        '"tests/no/*.py"]\n',
         "p",
     )
     assert stale_entries(policy, tmp_path) == ["suite.unit: tests/gone.py", "suite.unit: tests/no/*.py"]
@@ -232,9 +237,9 @@ def test_audit_states_and_stale() -> None:
         + WAIVER.replace("W-1", "W-2").format(created="2026-11-01", expires="2026-11-21")
         + WAIVER.replace("W-1", "W-3").format(created="2026-11-20", expires="2026-11-25")
         + WAIVER.replace("W-1", "W-4").format(created="2026-11-23", expires="2026-11-30")
-        + WAIVER.replace("W-1", "W-5").replace("test_one", "test_two").format(
-            created="2026-11-20", expires="2026-12-20"
-        )
+        + WAIVER.replace("W-1", "W-5")
+        .replace("test_one", "test_two")
+        .format(created="2026-11-20", expires="2026-12-20")
     )
     policy = parse_policy(text, "p")
     audit = build_audit(policy, TODAY, "run", {"tests/unit/test_a.py::test_two": "passed"})
@@ -310,9 +315,7 @@ def test_adding_a_quarantine_changes_nothing_else() -> None:
 
 def test_adding_files_keeps_comments_and_order() -> None:
     out = add_suite_files(EDITED, "p", {"unit": ["tests/v_mid.py"]})
-    assert out == EDITED.replace(
-        '  "tests/z_last.py",\n', '  "tests/v_mid.py",\n  "tests/z_last.py",\n'
-    )
+    assert out == EDITED.replace('  "tests/z_last.py",\n', '  "tests/v_mid.py",\n  "tests/z_last.py",\n')
     out = add_suite_files(EDITED, "p", {"e2e": ["tests/e2e/test_b.py", "tests/e2e/test_a.py"]})
     block = '[suite.e2e]\nfiles = [\n    "tests/e2e/test_a.py",\n    "tests/e2e/test_b.py",\n]\n\n'
     assert out == EDITED.replace("[[quarantine]]", block + "[[quarantine]]")

@@ -76,7 +76,9 @@ def write_policy(pytester: pytest.Pytester, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def test_patterns_put_each_file_in_its_suite(project: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
+def test_patterns_put_each_file_in_its_suite(
+    project: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
     write_policy(project, SUITES + '\n[suite.unit2]\nfiles = ["tests/gone.py", "tests/b.py", "tests/a.py"]\n')
     run = run_uok("-p", "no:randomly")
     assert run.ret == 1
@@ -107,19 +109,26 @@ def test_patterns_put_each_file_in_its_suite(project: pytest.Pytester, run_uok: 
     )
 
 
-def test_suite_marker_and_suite_options_select(project: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
+def test_suite_marker_and_suite_options_select(
+    project: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
     write_policy(project, SUITES)
     run = run_uok("-m", "uok_suite(name='e2e')")
     assert run.ret == 0
     assert list(run.outcomes()) == ["tests/e2e/shop/test_cart.py::test_cart"]
     run = run_uok("--uok-profile", "quick")
-    assert sorted(run.outcomes()) == ["tests/unit/test_fail.py::test_broken", "tests/unit/test_math.py::test_add"]
+    assert sorted(run.outcomes()) == [
+        "tests/unit/test_fail.py::test_broken",
+        "tests/unit/test_math.py::test_add",
+    ]
     assert run.summary["counts"]["deselected"] == 2
     run = run_uok("--uok-suite", "e2e,unit", "-p", "no:randomly")
     assert len(run.outcomes()) == 3
     result = project.runpytest("--uok-suite", "smoke")
     assert result.ret == 4
-    result.stderr.fnmatch_lines(["*--uok-suite: no suite 'smoke' in *suite_classification.toml (suites: e2e, unit)."])
+    result.stderr.fnmatch_lines(
+        ["*--uok-suite: no suite 'smoke' in *suite_classification.toml (suites: e2e, unit)."]
+    )
 
 
 def test_a_conftest_hook_decides_the_suite(project: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
@@ -154,7 +163,9 @@ def test_quarantined_failure_and_pass(project: pytest.Pytester, run_uok: Callabl
     assert outcomes["tests/unit/test_math.py::test_add"] == "passed"
     entry = next(t for t in run.summary["tests"] if t["outcome"] == "quarantined")
     assert entry["phase"] == "call"
-    assert entry["attempts"] == [{"outcome": "quarantined", "duration_s": entry["duration_s"], "phase": "call"}]
+    assert entry["attempts"] == [
+        {"outcome": "quarantined", "duration_s": entry["duration_s"], "phase": "call"}
+    ]
     assert run.summary["failed_names"] == []
     assert run.summary["suites"]["unit"]["passed"] is True
     out = run.result.stdout
@@ -170,10 +181,14 @@ def test_quarantined_failure_and_pass(project: pytest.Pytester, run_uok: Callabl
     audit = {e["id"]: e for e in run.get("waiver_audit.json")["entries"]}
     assert audit["tests/unit/test_fail.py::test_broken"]["state"] == "valid"
     assert audit["tests/unit/test_math.py::test_add"]["state"] == "stale"
-    assert audit["tests/unit/test_fail.py::test_broken"]["matched"] == ["tests/unit/test_fail.py::test_broken"]
+    assert audit["tests/unit/test_fail.py::test_broken"]["matched"] == [
+        "tests/unit/test_fail.py::test_broken"
+    ]
 
 
-def test_an_expired_quarantine_protects_nothing(project: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
+def test_an_expired_quarantine_protects_nothing(
+    project: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
     write_policy(project, SUITES + quarantine("tests/unit/test_fail.py", added=-40, expires=-1))
     run = run_uok()
     assert run.ret == 1
@@ -255,7 +270,9 @@ def test_waivers_of_each_state(project: pytest.Pytester, run_uok: Callable[..., 
     assert audit["counts"] == {"valid": 2, "expired": 1, "invalid": 1, "expiring": 1, "stale": 1}
     reasons = {e["id"]: e["reason"] for e in audit["entries"]}
     assert reasons["W-invalid"] == f"created {day(3)} is in the future"
-    run.result.stdout.fnmatch_lines(["WAIVED tests/unit/test_fail.py::test_broken (call) by waiver W-valid, *"])
+    run.result.stdout.fnmatch_lines(
+        ["WAIVED tests/unit/test_fail.py::test_broken (call) by waiver W-valid, *"]
+    )
 
 
 def test_only_protected_failures_exit_0(project: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
@@ -297,7 +314,8 @@ BROKEN: list[tuple[str, str, str]] = [
     (
         "waiver too long",
         waiver("W-1", "t", created=-1, expires=40),
-        "[[waiver]] entry 1 (id = 'W-1'), field 'expires': the waiver lasts 41 days, more than the 30 allowed",
+        "[[waiver]] entry 1 (id = 'W-1'), field 'expires': the waiver lasts 41 days, "
+        "more than the 30 allowed",
     ),
     ("not toml", "[suite.unit\n", "is not valid TOML: "),
 ]
@@ -323,7 +341,9 @@ def test_waiver_max_days_option(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*the waiver lasts 21 days, more than the 14 allowed*"])
 
 
-def test_missing_policy_is_fine_unless_named(pytester: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
+def test_missing_policy_is_fine_unless_named(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
     pytester.makepyfile(test_a="def test_a():\n    pass\n")
     run = run_uok()
     assert run.ret == 0
@@ -349,4 +369,6 @@ def test_an_unreadable_policy_quarantines_nothing(
     assert run.outcomes()["tests/unit/test_fail.py::test_broken"] == "failed"
     classification: dict[str, Any] = run.summary["classification"]
     assert "cannot be read" in classification["error"]
-    run.result.stdout.fnmatch_lines(["uok policy: tests/suite_classification.toml UNREADABLE, nothing quarantined*"])
+    run.result.stdout.fnmatch_lines(
+        ["uok policy: tests/suite_classification.toml UNREADABLE, nothing quarantined*"]
+    )

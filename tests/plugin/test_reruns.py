@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -80,7 +79,9 @@ def check_records(run: UokRun) -> None:
     assert (flaky["attempts"], flaky["failed_attempts"]) == (3, 2)
     assert flaky["suggested_category"] == "FLAKE-TIMING"
     entry = flaky["quarantine_entry"]
-    assert entry.startswith('[[quarantine]]\ntest = "test_flaky.py::test_temporary"\ncategory = "FLAKE-TIMING"\n')
+    assert entry.startswith(
+        '[[quarantine]]\ntest = "test_flaky.py::test_temporary"\ncategory = "FLAKE-TIMING"\n'
+    )
     assert f"added = {date.today().isoformat()}\n" in entry
     assert f"expires = {(date.today() + timedelta(days=30)).isoformat()}\n" in entry
     run.result.stdout.fnmatch_lines(
@@ -138,7 +139,8 @@ def test_reports_carry_their_attempt(pytester: pytest.Pytester) -> None:
 
         def pytest_runtest_logreport(report):
             with pathlib.Path("seen.jsonl").open("a") as fh:
-                fh.write(json.dumps([report.when, getattr(report, "uok_attempt", None), report.outcome]) + "\\n")
+                seen = [report.when, getattr(report, "uok_attempt", None), report.outcome]
+                fh.write(json.dumps(seen) + "\\n")
         """
     )
     pytester.makepyfile(test_flaky=TEMPORARY_FAILURE)
