@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from pytest_uok.core.errors import UokInputError
 from tests.conftest import UokRun
 
 POLICY = "tests/suite_classification.toml"
@@ -354,21 +354,27 @@ def test_missing_policy_is_fine_unless_named(
     result.stderr.fnmatch_lines(["ERROR: pytest-uok: policy file */nope.toml does not exist.*"])
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads every file")
 def test_an_unreadable_policy_quarantines_nothing(
-    project: pytest.Pytester, run_uok: Callable[..., UokRun]
+    project: pytest.Pytester, run_uok: Callable[..., UokRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_policy(project, SUITES + quarantine("tests/unit/test_fail.py"))
     path = project.path / POLICY
-    path.chmod(0)
-    try:
-        run = run_uok()
-    finally:
-        path.chmod(0o644)
+
+    def unreadable(*args: Any, **kwargs: Any) -> None:
+        raise UokInputError(f"policy file {path} cannot be read: Permission denied.")
+
+    # Root reads every file whatever its mode, so the failing open is simulated.
+    monkeypatch.setattr("pytest_uok.policy_setup.load_policy", unreadable)
+    monkeypatch.setattr("pytest_uok.policy_setup._unreadable", lambda p: True)
+    run = run_uok()
     assert run.ret == 1
     assert run.outcomes()["tests/unit/test_fail.py::test_broken"] == "failed"
     classification: dict[str, Any] = run.summary["classification"]
-    assert "cannot be read" in classification["error"]
+    assert "cannot be read: Permission denied" in classification["error"]
+    assert "waiver_audit.json" not in run.artifacts
     run.result.stdout.fnmatch_lines(
-        ["uok policy: tests/suite_classification.toml UNREADABLE, nothing quarantined*"]
+        [
+            "uok policy: tests/suite_classification.toml UNREADABLE, nothing quarantined*",
+            "policy file unreadable, nothing quarantined or waived: *",
+        ]
     )
