@@ -14,7 +14,7 @@ import pytest
 from pytest_uok.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pytest_uok.core.classify import propose_suite
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.policy import DEFAULT_POLICY, load_policy, read_policy_text
+from pytest_uok.core.policy import DEFAULT_POLICY, NEW_FILE_HEADER, load_policy, read_policy_text
 from pytest_uok.core.policy_edit import add_suite_files, write_policy
 from pytest_uok.stash import ITEM_SUITE
 
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{count} unclassified file(s); add them with: pytest-uok classify --write")
         return EXIT_FAILED
     try:
-        text = read_policy_text(path) if path.exists() else ""
+        text = read_policy_text(path) if path.exists() else NEW_FILE_HEADER
         write_policy(path, add_suite_files(text, path, proposals))
     except UokInputError as exc:
         print(f"pytest-uok classify: {exc.message}", file=sys.stderr)

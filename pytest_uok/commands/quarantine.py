@@ -10,7 +10,7 @@ from typing import Any
 
 from pytest_uok.commands import EXIT_OK, EXIT_USAGE
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.policy import DEFAULT_POLICY, TAXONOMY, parse_policy, read_policy_text
+from pytest_uok.core.policy import DEFAULT_POLICY, NEW_FILE_HEADER, TAXONOMY, parse_policy, read_policy_text
 from pytest_uok.core.policy_edit import add_quarantine, remove_quarantine, write_policy
 
 
@@ -63,7 +63,7 @@ def run_add(args: argparse.Namespace) -> int:
         "expires": today + timedelta(days=args.days),
     }
     try:
-        text = read_policy_text(path) if path.exists() else ""
+        text = read_policy_text(path) if path.exists() else NEW_FILE_HEADER
         parse_policy(text, path)
         write_policy(path, add_quarantine(text, path, fields))
     except UokInputError as exc:

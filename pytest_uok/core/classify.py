@@ -107,6 +107,7 @@ class ClassificationReport:
 def stale_entries(policy: Policy, rootdir: Path) -> list[str]:
     """Entries naming no existing file: ``suite.NAME: entry`` for each, in file order."""
     out = []
+    walked: dict[Path, list[str]] = {}
     for name, suite in policy.suite.items():
         for entry in suite.files:
             norm = normalize_entry(entry)
@@ -119,9 +120,10 @@ def stale_entries(policy: Policy, rootdir: Path) -> list[str]:
                         break
                     base_parts.append(part)
                 base = rootdir.joinpath(*base_parts) if base_parts else rootdir
-                found = base.exists() and any(
-                    regex.match(p.relative_to(rootdir).as_posix()) for p in _walk(base)
-                )
+                if base not in walked:
+                    # Several patterns usually share a folder: walk each folder once.
+                    walked[base] = [p.relative_to(rootdir).as_posix() for p in _walk(base)]
+                found = any(regex.match(p) for p in walked[base])
             else:
                 found = (rootdir / norm).exists()
             if not found:
@@ -130,6 +132,8 @@ def stale_entries(policy: Policy, rootdir: Path) -> list[str]:
 
 
 def _walk(base: Path) -> Iterable[Path]:
+    if not base.exists():
+        return
     if base.is_file():
         yield base
         return

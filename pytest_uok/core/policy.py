@@ -17,6 +17,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
+#: The first line of a policy file created by ``pytest-uok classify --write`` or ``quarantine add``.
+NEW_FILE_HEADER = "# Test suites, quarantined tests and waivers: reviewed like code (docs/policy.md).\n\n"
+
 #: Where the policy file lives when no option names one, relative to the rootdir.
 DEFAULT_POLICY = "tests/suite_classification.toml"
 
