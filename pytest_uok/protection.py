@@ -142,6 +142,8 @@ class ProtectionPlugin:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if getattr(report, "uok_released", False):
             self.released.append(report.nodeid)
+        if getattr(report, "uok_category", None) == "flaky":
+            self._emit("test_flaky", nodeid=report.nodeid, attempts=getattr(report, "uok_attempt", 1))
         cover = getattr(report, "uok_cover", None)
         if not isinstance(cover, dict):
             return
@@ -149,8 +151,15 @@ class ProtectionPlugin:
             self.protected.append(
                 ProtectedFailure(report.nodeid, report.when, report.outcome, cover, report.longreprtext)
             )
+            self._emit("test_protected", nodeid=report.nodeid, outcome=report.outcome, by=cover)
         elif report.outcome == "failed":
             self.unprotected.append((report.nodeid, cover))
+            self._emit("protection_expired", nodeid=report.nodeid, by=cover)
+
+    def _emit(self, kind: str, **data: Any) -> None:
+        recording = self.config.stash.get(RECORDING, None)
+        if recording is not None and recording.events is not None:
+            recording.events.emit(kind, **data)
 
     def flaky_tests(self) -> list[FlakyTest]:
         if self._flaky is not None:

@@ -178,6 +178,10 @@ def test_quarantined_failure_and_pass(project: pytest.Pytester, run_uok: Callabl
             "*3 passed, 1 quarantined*",
         ]
     )
+    protected = [e["data"] for e in run.events if e["kind"] == "test_protected"]
+    assert [(e["nodeid"], e["outcome"], e["by"]["state"]) for e in protected] == [
+        ("tests/unit/test_fail.py::test_broken", "quarantined", "valid")
+    ]
     audit = {e["id"]: e for e in run.get("waiver_audit.json")["entries"]}
     assert audit["tests/unit/test_fail.py::test_broken"]["state"] == "valid"
     assert audit["tests/unit/test_math.py::test_add"]["state"] == "stale"

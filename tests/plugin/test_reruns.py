@@ -74,6 +74,8 @@ def check_records(run: UokRun) -> None:
     assert run.summary["counts"]["other"] == {"flaky": 1}
     assert run.summary["failed_names"] == ["test_flaky.py::test_always_fails"]
     assert [f["nodeid"] for f in run.digest["failures"]] == ["test_flaky.py::test_always_fails"]
+    flaky_events = [e["data"] for e in run.events if e["kind"] == "test_flaky"]
+    assert flaky_events == [{"nodeid": "test_flaky.py::test_temporary", "attempts": 3}]
     (flaky,) = run.summary["flaky"]
     assert flaky["nodeid"] == "test_flaky.py::test_temporary"
     assert (flaky["attempts"], flaky["failed_attempts"]) == (3, 2)
