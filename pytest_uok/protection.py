@@ -57,6 +57,8 @@ class ProtectionPlugin:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         hook = config.hook
         protections = self.protections
+        if protections is not None and not protections.quarantines and not protections.waivers:
+            protections = None
         # Our own default implementation is always there; skip the per-item work when it is alone.
         hooked = len(hook.pytest_uok_quarantine.get_hookimpls()) > 1
         if protections is None and not hooked:
