@@ -382,3 +382,19 @@ def test_an_unreadable_policy_quarantines_nothing(
             "policy file unreadable, nothing quarantined or waived: *",
         ]
     )
+
+
+def test_policy_path_and_suites_from_the_ini(
+    project: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    (project.path / "conf").mkdir()
+    (project.path / "conf" / "policy.toml").write_text(SUITES, encoding="utf-8")
+    project.makeini("[pytest]\nuok_policy = conf/policy.toml\nuok_suite = e2e\n")
+    run = run_uok()
+    assert run.ret == 0
+    assert list(run.outcomes()) == ["tests/e2e/shop/test_cart.py::test_cart"]
+    assert run.summary["classification"]["policy_path"] == "conf/policy.toml"
+    run.result.stdout.fnmatch_lines(
+        ["uok policy: conf/policy.toml (2 suites, 0 quarantined, 0 waivers); running suites: e2e"]
+    )
+    assert run_uok("--uok-suite", "unit").summary["counts"]["passed"] == 1
