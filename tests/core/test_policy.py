@@ -320,3 +320,18 @@ def test_adding_files_keeps_comments_and_order() -> None:
     block = '[suite.e2e]\nfiles = [\n    "tests/e2e/test_a.py",\n    "tests/e2e/test_b.py",\n]\n\n'
     assert out == EDITED.replace("[[quarantine]]", block + "[[quarantine]]")
     assert parse_policy(out, "p").suite["e2e"].files == ["tests/e2e/test_a.py", "tests/e2e/test_b.py"]
+
+
+_SEGMENT = st.text(alphabet="abcxyz_-.", min_size=1, max_size=6).filter(lambda s: s not in (".", ".."))
+
+
+@given(folder=st.lists(_SEGMENT, min_size=1, max_size=3), rest=st.lists(_SEGMENT, min_size=1, max_size=3))
+def test_a_folder_entry_covers_exactly_what_lies_beneath(folder: list[str], rest: list[str]) -> None:
+    entry = "/".join(folder)
+    policy = parse_policy(f'[suite.unit]\nfiles = ["{entry}/"]\n', "p")
+    matcher = SuiteMatcher(policy)
+    assert matcher.suites_for("/".join(folder + rest)) == ["unit"]
+    assert matcher.suites_for(entry + "x/" + "/".join(rest)) == []
+    # The same folder as a ** pattern agrees.
+    pattern = SuiteMatcher(parse_policy(f'[suite.unit]\nfiles = ["{entry}/**"]\n', "p"))
+    assert pattern.suites_for("/".join(folder + rest)) == ["unit"]
