@@ -22,6 +22,11 @@ def pytest_uok_summary(config: pytest.Config, summary: Any) -> None:
     """Adjust the summary model (a ``pytest_uok.core.models.Summary``) just before it is written."""
 
 
+@pytest.hookspec
+def pytest_uok_gates(config: pytest.Config) -> list[Any] | None:
+    """Return extra gates (``pytest_uok.core.gates.Gate`` objects, e.g. made with ``@gate``) to evaluate."""
+
+
 @pytest.hookspec(firstresult=True)
 def pytest_uok_suite(config: pytest.Config, item: pytest.Item, suites: list[str]) -> str | None:
     """Return the suite of ``item``; ``suites`` are those whose policy entries match its file."""

@@ -90,6 +90,13 @@ OPTIONS: list[Option] = [
         metavar="S",
     ),
     Option(
+        "--uok-gate",
+        "uok_gate",
+        "evaluate the gates after the session and write verdict.json; a failed blocking gate "
+        "fails the run (exit 6 when the tests themselves passed)",
+        parse=parse_bool,
+    ),
+    Option(
         "--uok-policy",
         "uok_policy",
         "the policy file: suites, quarantine, waivers (default: tests/suite_classification.toml)",
@@ -185,6 +192,7 @@ def resolve(config: pytest.Config) -> Settings:
     rerun, _ = raw_value(config, "uok_rerun_from")
     excerpt, _ = raw_value(config, "uok_excerpt_chars")
     checkpoint, _ = raw_value(config, "uok_checkpoint_seconds")
+    gate, _ = raw_value(config, "uok_gate")
     out_dir = Path(out) if out else Path(".uok")
     if not out_dir.is_absolute():
         out_dir = config.rootpath / out_dir
@@ -199,4 +207,5 @@ def resolve(config: pytest.Config) -> Settings:
         rerun_from=rerun_path,
         excerpt_chars=excerpt if excerpt is not None else 4096,
         checkpoint_s=checkpoint if checkpoint is not None else 30.0,
+        gate=bool(gate),
     )

@@ -15,6 +15,7 @@ class Settings:
     rerun_from: Path | None = None
     excerpt_chars: int = 4096
     checkpoint_s: float = 30.0
+    gate: bool = False
 
 
 def parse_positive_int(value: str, what: str) -> int:
