@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(dump(audit))
     else:
-        print(f"{audit.policy_path} as of {audit.today}: {len(audit.entries)} entries")
+        when = f" as of {audit.today}" if audit.today else ""
+        print(f"{audit.policy_path or 'policy file'}{when}: {len(audit.entries)} entries")
         for e in audit.entries:
             print(f"{e.state.upper():9} {e.kind:10} {e.id}")
             if e.target != e.id:

@@ -38,7 +38,7 @@ class WaiverAudit(ArtifactModelBase):
 
     schema_: Literal["uok.waiver_audit.v1"] = Field(default="uok.waiver_audit.v1", alias="schema")
     run_id: str | None = Field(description="the run judged, or null for an audit outside a run")
-    policy_path: str
-    today: date
+    policy_path: str | None = Field(default=None, description="the policy file judged")
+    today: date | None = Field(default=None, description="the day the entries were judged on")
     entries: list[AuditEntry]
     counts: dict[AuditState, int]
