@@ -106,6 +106,11 @@ class ClassificationReport:
 
 def stale_entries(policy: Policy, rootdir: Path) -> list[str]:
     """Entries naming no existing file: ``suite.NAME: entry`` for each, in file order."""
+    return [f"suite.{name}: {entry}" for name, entry in stale_pairs(policy, rootdir)]
+
+
+def stale_pairs(policy: Policy, rootdir: Path) -> list[tuple[str, str]]:
+    """(suite, entry) for every entry naming no existing file, in file order."""
     out = []
     walked: dict[Path, list[str]] = {}
     for name, suite in policy.suite.items():
@@ -127,7 +132,7 @@ def stale_entries(policy: Policy, rootdir: Path) -> list[str]:
             else:
                 found = (rootdir / norm).exists()
             if not found:
-                out.append(f"suite.{name}: {entry}")
+                out.append((name, entry))
     return out
 
 

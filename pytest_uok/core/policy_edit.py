@@ -114,6 +114,21 @@ def add_suite_files(text: str, source: Path | str, additions: Mapping[str, Seque
     return tomlkit.dumps(doc)
 
 
+def remove_suite_entries(text: str, source: Path | str, stale: Sequence[tuple[str, str]]) -> str:
+    """The policy text without the given (suite, entry) file entries."""
+    doc = _parse(text, source)
+    suites = doc.get("suite")
+    for name, entry in stale:
+        array = suites.get(name, {}).get("files") if suites is not None else None
+        if not isinstance(array, Array):
+            continue
+        for i, value in enumerate(array):
+            if str(value) == entry:
+                del array[i]
+                break
+    return tomlkit.dumps(doc)
+
+
 def write_policy(path: Path, text: str) -> None:
     """Check the edited text is still a valid policy, then replace the file atomically."""
     parse_policy(text, path)

@@ -27,6 +27,7 @@ files = [
 [suite.e2e]
 files = [
   "tests/e2e/test_checkout.py",
+  "tests/e2e/test_gone.py",  # deleted last week
 ]
 
 # Quarantined tests: owners review weekly.
@@ -138,25 +139,33 @@ def test_classify_proposes_and_writes(
         [
             "tests/test_browser_flow.py -> e2e",
             "tests/test_plain.py -> unit",
-            "2 unclassified file(s); add them with: pytest-uok classify --write",
+            "stale: suite.e2e: tests/e2e/test_gone.py names no existing file",
+            "2 unclassified file(s), 1 stale entry; fix them with: pytest-uok classify --write",
         ]
     )
     assert (shop.path / POLICY).read_text() == before
     assert not (shop.path / ".uok").exists()
     result = cli("classify", "--write")
     assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["added 2 file(s) to *, removed 1 stale entry"])
     after = (shop.path / POLICY).read_text()
-    assert after == before.replace(
-        '  "tests/e2e/test_checkout.py",\n',
-        '  "tests/e2e/test_checkout.py",\n  "tests/test_browser_flow.py",\n',
-    ).replace(
-        '  "tests/unit/",  # the whole folder\n',
-        '  "tests/test_plain.py",\n  "tests/unit/",  # the whole folder\n',
+    expected = (
+        before.replace('  "tests/e2e/test_gone.py",  # deleted last week\n', "")
+        .replace(
+            '  "tests/e2e/test_checkout.py",\n',
+            '  "tests/e2e/test_checkout.py",\n  "tests/test_browser_flow.py",\n',
+        )
+        .replace(
+            '  "tests/unit/",  # the whole folder\n',
+            '  "tests/test_plain.py",\n  "tests/unit/",  # the whole folder\n',
+        )
     )
+    assert after == expected
     assert cli("classify").ret == 0
     run = run_uok()
     classification = run.summary["classification"]
     assert classification["unclassified"] == []
+    assert classification["stale"] == []
     assert classification["unsorted"] == []
 
 
