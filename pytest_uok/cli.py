@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from pytest_uok import __version__
-from pytest_uok.commands import gate, merge, schema
+from pytest_uok.commands import audit, classify, gate, merge, quarantine, schema
 
 #: Subcommand modules, in the order ``pytest-uok --help`` lists them.
-SUBCOMMANDS: list[ModuleType] = [schema, gate, merge]
+SUBCOMMANDS: list[ModuleType] = [schema, gate, classify, quarantine, audit, merge]
 
 
 def build_parser() -> argparse.ArgumentParser:

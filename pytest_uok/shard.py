@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -165,10 +166,17 @@ class ShardPlugin:
             return True
         return None
 
-    @pytest.hookimpl(trylast=True)
+    @pytest.hookimpl(wrapper=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
+    ) -> Generator[None, None, None]:
+        # Later than trylast: every other selection (-k, -m, suites, reruns, other plugins'
+        # trylast hooks) has happened when the remaining items are split.
+        result = yield
+        self._split(config, items)
+        return result
+
+    def _split(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         spec = self.spec
         if spec is None:
             return

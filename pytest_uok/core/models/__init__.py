@@ -10,6 +10,7 @@ from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.shard import DurationsStore, ShardManifest
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.verdict import EvidenceIndex, GateBreakers, Verdict
+from pytest_uok.core.models.waiver_audit import WaiverAudit
 
 #: Every artifact model by the file it is written to; the shipped schema files are generated
 #: from these, and readers validate against them.
@@ -22,6 +23,7 @@ ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
     "verdict.json": Verdict,
     "gate_breakers.json": GateBreakers,
     "index.json": EvidenceIndex,
+    "waiver_audit.json": WaiverAudit,
     "durations.json": DurationsStore,
 }
 
@@ -38,4 +40,5 @@ __all__ = [
     "ShardManifest",
     "Summary",
     "Verdict",
+    "WaiverAudit",
 ]
