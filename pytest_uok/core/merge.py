@@ -20,7 +20,13 @@ from pytest_uok.core.models.common import ShardContext
 from pytest_uok.core.models.digest import FailureDigest, FailureEntry
 from pytest_uok.core.models.replay import FailedSuite, ReplayBundle
 from pytest_uok.core.models.shard import DurationEntry, ShardManifest
-from pytest_uok.core.models.summary import ReplayPointer, SuiteCounts, Summary, TerminalCounts
+from pytest_uok.core.models.summary import (
+    Classification,
+    ReplayPointer,
+    SuiteCounts,
+    Summary,
+    TerminalCounts,
+)
 from pytest_uok.core.readback import load_artifact
 from pytest_uok.core.sharding import digest_ids
 
@@ -228,6 +234,25 @@ def _suites(shards: list[ShardInput]) -> dict[str, SuiteCounts]:
     return merged
 
 
+def _classification(shards: list[ShardInput]) -> Classification | None:
+    """The policy findings of all shards: each shard saw the files it collected."""
+    found = [s.summary.classification for s in shards if s.summary.classification is not None]
+    if not found:
+        return None
+
+    def union(name: str) -> list[str]:
+        return sorted({item for c in found for item in getattr(c, name)})
+
+    return Classification(
+        policy_path=found[0].policy_path,
+        error=next((c.error for c in found if c.error), None),
+        unclassified=union("unclassified"),
+        stale=union("stale"),
+        duplicates=union("duplicates"),
+        unsorted=union("unsorted"),
+    )
+
+
 def _replay_command(shards: list[ShardInput], summary_path: str) -> str:
     """The first shard's replay command, pointed at the merged summary."""
     for s in shards:
@@ -283,6 +308,9 @@ def merge(shards: list[ShardInput], out_dir: Path, cwd: Path) -> Merged:
         shards=[s.manifest for s in shards],
         replay_bundle=ReplayPointer(one_command_replay=command),
         tests=tests,
+        classification=_classification(shards),
+        flaky=[f for s in shards for f in s.summary.flaky],
+        ready_to_release=sorted({n for s in shards for n in s.summary.ready_to_release}),
     )
     return Merged(
         summary=summary,
