@@ -11,9 +11,10 @@ from pytest_uok.failure_facts import FailureFactsPlugin
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
+from pytest_uok.termination import SigtermInterrupt
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
-PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun")
+PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun", "uok-sigterm")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,6 +44,10 @@ def pytest_configure(config: pytest.Config) -> None:
         recording = RecordingPlugin(config, settings)
         config.stash[RECORDING] = recording
         pm.register(recording, "uok-recording")
+        if settings.artifacts:
+            sigterm = SigtermInterrupt()
+            if pm.register(sigterm, "uok-sigterm"):
+                sigterm.install()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -14,6 +14,8 @@ from pytest_uok.core.outcomes import FAILING_OUTCOMES, combine, phase_outcome, r
 
 #: How many failed subtest descriptions one record keeps.
 MAX_SUBTEST_FAILURES = 50
+#: The phases a test report can name.
+PHASES = frozenset({"setup", "call", "teardown"})
 
 
 class AttemptRecord:
@@ -132,7 +134,8 @@ class RunRecorder:
             before = att.outcome
             att.outcome = combine(before, when, new)
             if att.outcome in FAILING_OUTCOMES and before not in FAILING_OUTCOMES:
-                att.phase = when
+                # xdist reports a crashed worker's test with when="???": no phase to name.
+                att.phase = when if when in PHASES else None
         if counted:
             if category is None:
                 category = report_category(

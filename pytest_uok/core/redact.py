@@ -45,12 +45,23 @@ class Redactor:
             key=len,
             reverse=True,
         )
+        self._secret_values = values
         self._values = re.compile("|".join(map(re.escape, values))) if values else None
 
     def redact(self, text: str) -> str:
         if self._values is not None:
             text = self._values.sub("[REDACTED]", text)
         return SECRET_SHAPES.sub(_shape_replacement, text)
+
+    def scrub(self, text: str) -> str:
+        """``text`` without the secret environment values: the last pass over a whole artifact.
+
+        Only exact values are replaced (by ``[REDACTED]``, which needs no JSON escaping), so
+        serialized JSON stays valid; a plain substring test first keeps the usual case cheap.
+        """
+        if self._values is None or not any(v in text for v in self._secret_values):
+            return text
+        return self._values.sub("[REDACTED]", text)
 
     def excerpt(self, text: str, max_chars: int | None = None) -> tuple[str, bool]:
         """Redacted, control-character-free text, cut in the middle to at most ``max_chars``.
