@@ -262,11 +262,12 @@ class RecordingPlugin:
         # and a run killed while writing leaves the provisional summary (complete: false).
         summary = models.pop(art.SUMMARY)
         errors = art.write_models(self.out_dir, models, self.redactor.scrub)
-        if errors:
+        if errors and isinstance(summary, Summary):
             summary.complete = False
             summary.internal_errors = [*summary.internal_errors, *errors]
         models[art.SUMMARY] = summary
-        errors += [e for e in [art.write_model(self.out_dir, art.SUMMARY, summary, self.redactor.scrub)] if e]
+        last = art.write_model(self.out_dir, art.SUMMARY, summary, self.redactor.scrub)
+        errors += [last] if last else []
         self.write_errors.extend(errors)
         self.written = [name for name in models if not any(name in e for e in errors)]
         if self.events is not None:
