@@ -93,7 +93,7 @@ def test_sigkill_check_catches_a_non_atomic_writer(pytester: pytest.Pytester) ->
         """,
     )
     stopped = stop_session(pytester, *CHECKPOINT_ALWAYS, sig=signal.SIGKILL)
-    with pytest.raises(AssertionError, match="summary.json is not whole UTF-8 JSON"):
+    with pytest.raises(AssertionError, match=r"summary\.json is not whole UTF-8 JSON"):
         check_killed_run(stopped.folder)
 
 
