@@ -119,7 +119,7 @@ def test_append_check_catches_an_unlocked_writer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("pytest_uok.core.events.locked_append_lines", broken)
-    with pytest.raises(AssertionError, match="interleaved|lost"):
+    with pytest.raises(AssertionError, match=r"interleaved|lost"):
         check_shared_appends(shared, tmp_path)
 
 
@@ -202,7 +202,7 @@ def test_passes(n):
 
 def test_sessions_racing_on_one_folder_keep_every_event(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_race=RACING_PROJECT)
-    sessions = [start_session(pytester, "-o", "uok_checkpoint_seconds=0.000001") for _ in range(3)]
+    sessions = [start_session(pytester, "-o", "uok_checkpoint_seconds=0.01") for _ in range(3)]
     outputs = [proc.communicate(timeout=120)[0].decode() for proc in sessions]
     assert [proc.returncode for proc in sessions] == [1, 1, 1], outputs
     found = check_folder_whole(pytester.path / ".uok")
