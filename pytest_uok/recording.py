@@ -239,7 +239,10 @@ class RecordingPlugin:
             self.finish(status, interrupted, complete)
         except Exception as exc:
             self.internal_error("writing the artifacts", exc)
-            self._write_summary_only(complete=False)
+            try:
+                self._write_summary_only(complete=False)
+            except Exception as again:
+                self.internal_error("writing the provisional summary", again)
 
     def finish(self, status: int, interrupted: bool, complete: bool) -> None:
         if not self.settings.artifacts or self.info is None:
