@@ -272,7 +272,10 @@ class RecordingPlugin:
         last = art.write_model(self.out_dir, art.SUMMARY, summary, self.redactor.scrub)
         errors += [last] if last else []
         self.write_errors.extend(errors)
-        self.written = [name for name in models if not any(name in e for e in errors)]
+        if any(e.startswith("could not create the artifact folder") for e in errors):
+            self.written = []
+        else:
+            self.written = [name for name in models if not any(name in e for e in errors)]
         if self.events is not None:
             self.events.emit(
                 "session_finish",
@@ -282,7 +285,7 @@ class RecordingPlugin:
                 tests=len(self.recorder.records),
                 write_errors=self.write_errors,
             )
-            self.write_errors.extend(self.events.errors)
+            self.write_errors.extend(e for e in self.events.errors if e not in self.write_errors)
 
     def build_models(self, end: art.RunEnd) -> dict[str, ArtifactModelBase]:
         assert self.info is not None
@@ -353,5 +356,5 @@ class RecordingPlugin:
         failed = self.recorder.failed_records()
         if failed or self.recorder.collection_failures:
             tr.write_line(f"replay failures: {self.info.runner_command()}")
-        for error in self.write_errors:
+        for error in dict.fromkeys(self.write_errors):
             tr.write_line(f"uok: {error}", red=True)

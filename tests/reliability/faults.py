@@ -85,18 +85,6 @@ def sabotage(pytester: pytest.Pytester, code: str) -> None:
     path.write_text(before + "\n" + textwrap.dedent(code))
 
 
-#: A non-atomic replacement for ``atomic_write_text``: truncates the file and writes in place.
-NON_ATOMIC_WRITER = """
-import pytest_uok.core.artifacts as _uok_artifacts
-
-def _non_atomic_write_text(path, text):
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-
-_uok_artifacts.atomic_write_text = _non_atomic_write_text
-"""
-
-
 def read_json(path: Path) -> Any:
     """Parse ``path``, turning a torn or undecodable file into an AssertionError."""
     try:
