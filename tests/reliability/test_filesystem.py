@@ -164,7 +164,7 @@ def test_full_disk_check_catches_a_non_atomic_writer(
             fh.write(text)
 
     monkeypatch.setattr("pytest_uok.core.artifacts.atomic_write_text", in_place)
-    with pytest.raises(AssertionError, match="earlier summary.json was damaged"):
+    with pytest.raises(AssertionError, match=r"earlier summary\.json was damaged"):
         check_unwritable(pytester.runpytest(), pytester.path / ".uok", before, "No space left on device")
 
 
