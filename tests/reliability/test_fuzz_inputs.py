@@ -198,10 +198,9 @@ policy_documents = st.dictionaries(
 
 
 @pytest.mark.skipif(_policy_loader() is None, reason="the policy loader is not part of this build")
-@given(document=policy_documents, now=st.just(datetime(2026, 1, 1, tzinfo=timezone.utc)))
-def test_every_policy_file_loads_or_is_a_usage_error(
-    scratch: Path, document: dict[str, Any], now: datetime
-) -> None:
+@pytest.mark.skipif(_policy_loader() is None, reason="the policy loader is not part of this build")
+@given(document=policy_documents)
+def test_every_policy_file_loads_or_is_a_usage_error(scratch: Path, document: dict[str, Any]) -> None:
     loader = _policy_loader()
     assert loader is not None
     path = scratch / "policy.toml"
@@ -210,17 +209,16 @@ def test_every_policy_file_loads_or_is_a_usage_error(
     assert message is None or len(message) < MAX_MESSAGE
 
 
-def test_a_huge_or_deep_policy_file_loads_or_is_a_usage_error(scratch: Path) -> None:
+@pytest.mark.parametrize(
+    "text",
+    ['[suite.unit]\nfiles = ["' + "x" * 2_000_000 + '"]\n', "a = " + "[" * 5000 + "]" * 5000 + "\n"],
+    ids=["huge", "deep"],
+)
+def test_a_huge_or_deep_policy_file_loads_or_is_a_usage_error(scratch: Path, text: str) -> None:
     loader = _policy_loader()
     if loader is None:
         pytest.skip("the policy loader is not part of this build")
-    for text in [
-        '[suite.unit]\nfiles = ["' + "x" * 2_000_000 + '"]\n',
-        "a = " + "[" * 5000 + "]" * 5000 + "\n",
-    ]:
-        path = scratch / "policy.toml"
-        path.write_text(text)
-        try:
-            loader(path)
-        except UokInputError as exc:
-            assert len(exc.message) < MAX_MESSAGE
+    path = scratch / "policy.toml"
+    path.write_text(text)
+    _, message = loads_or_usage_error(lambda: loader(path))
+    assert message is None or len(message) < MAX_MESSAGE
