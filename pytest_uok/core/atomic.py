@@ -68,8 +68,13 @@ def lock_for(path: Path, timeout: float = 30.0) -> FileLock:
     return FileLock(str(path) + ".lock", timeout=timeout)
 
 
-def locked_append_lines(path: Path, lines: list[str]) -> None:
-    """Append whole lines to a file shared by several processes, flushed and fsynced."""
+def locked_append_lines(path: Path, lines: list[str], fsync: bool = False) -> None:
+    """Append whole lines to a file shared by several processes, under its lock.
+
+    The lines are flushed to the operating system before the lock is released, so a killed
+    process never loses or tears them; ``fsync`` also forces them to disk (power loss), which
+    costs milliseconds and is kept for the last write of a session.
+    """
     if not lines:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +92,8 @@ def locked_append_lines(path: Path, lines: list[str]) -> None:
             view = memoryview(data)
             while view:  # one write() normally; loop on a short write so no line is cut
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            if fsync:
+                os.fsync(fd)
         finally:
             os.close(fd)
 

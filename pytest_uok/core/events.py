@@ -30,10 +30,11 @@ class EventStream:
         #: A last pass over each line (the redactor's secret values), as for the other artifacts.
         self.scrub = scrub
 
-    def emit(self, kind: str, **data: Any) -> None:
-        self.emit_many([(kind, data)])
+    def emit(self, kind: str, *, durable: bool = False, **data: Any) -> None:
+        self.emit_many([(kind, data)], durable=durable)
 
-    def emit_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+    def emit_many(self, events: list[tuple[str, dict[str, Any]]], durable: bool = False) -> None:
+        """Append events; ``durable`` also fsyncs them (used for the session's last event)."""
         lines = []
         now = datetime.now(timezone.utc).isoformat()
         for kind, data in events:
@@ -50,7 +51,7 @@ class EventStream:
             line = clean_text(json.dumps(envelope, ensure_ascii=False, default=str))
             lines.append(self.scrub(line) if self.scrub else line)
         try:
-            locked_append_lines(self.path, lines)
+            locked_append_lines(self.path, lines, fsync=durable)
         except OSError as exc:
             # Losing an audit line must not fail the test run; the summary reports it.
             self.errors.append(f"could not append to {self.path}: {exc}")
