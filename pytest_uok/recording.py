@@ -276,6 +276,7 @@ class RecordingPlugin:
             models = {art.SUMMARY: art.build_summary(self.info, self.recorder, end)}
         # summary.json goes last: "complete: true" then also vouches for the files beside it,
         # and a run killed while writing leaves the provisional summary (complete: false).
+        order = list(models)
         summary = models.pop(art.SUMMARY)
         errors = art.write_models(self.out_dir, models, self.redactor.scrub)
         if errors and isinstance(summary, Summary):
@@ -288,7 +289,7 @@ class RecordingPlugin:
         if any(e.startswith("could not create the artifact folder") for e in errors):
             self.written = []
         else:
-            self.written = [name for name in models if not any(name in e for e in errors)]
+            self.written = [name for name in order if not any(name in e for e in errors)]
         if self.events is not None:
             self.events.emit(
                 "session_finish",
