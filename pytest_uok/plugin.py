@@ -10,13 +10,22 @@ from pytest_uok import hookspecs, options
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.failure_facts import FailureFactsPlugin
+from pytest_uok.gating import make_gating_plugin
+from pytest_uok.policy_setup import POLICY_PLUGIN_NAMES, configure_policy
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
 from pytest_uok.termination import SigtermInterrupt
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
-PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun", "uok-sigterm")
+PLUGIN_NAMES = (
+    "uok-failure-facts",
+    "uok-recording",
+    "uok-rerun",
+    "uok-gating",
+    "uok-sigterm",
+    *POLICY_PLUGIN_NAMES,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,10 +55,13 @@ def pytest_configure(config: pytest.Config) -> None:
         recording = RecordingPlugin(config, settings)
         config.stash[RECORDING] = recording
         pm.register(recording, "uok-recording")
+        if settings.gate:
+            pm.register(make_gating_plugin(config, settings), "uok-gating")
         if settings.artifacts:
             sigterm = SigtermInterrupt()
             if pm.register(sigterm, "uok-sigterm"):
                 sigterm.install()
+    configure_policy(config)
 
 
 def _as_typed(config: pytest.Config, path: Path) -> Path:

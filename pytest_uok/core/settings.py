@@ -15,6 +15,7 @@ class Settings:
     rerun_from: Path | None = None
     excerpt_chars: int = 4096
     checkpoint_s: float = 30.0
+    gate: bool = False
 
 
 def parse_positive_int(value: str, what: str) -> int:
@@ -25,6 +26,17 @@ def parse_positive_int(value: str, what: str) -> int:
         raise ValueError(f"{what} must be a whole number, got {value!r}") from None
     if number < 1:
         raise ValueError(f"{what} must be at least 1, got {number}")
+    return number
+
+
+def parse_non_negative_int(value: str, what: str) -> int:
+    """An integer >= 0, or ValueError with a sentence saying what was wrong."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number, got {value!r}") from None
+    if number < 0:
+        raise ValueError(f"{what} must be zero or more, got {number}")
     return number
 
 
