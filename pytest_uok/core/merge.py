@@ -208,9 +208,12 @@ def _exit_status(statuses: list[int | None]) -> int | None:
     for code in (2, 3, 4, 1):  # interrupted, internal error, usage error, failures: the worst wins
         if code in known:
             return code
+    other = [s for s in known if s not in (0, 5)]  # e.g. a gate's own exit code
+    if other:
+        return max(other)
     if known and all(s == 5 for s in known):
-        return 5
-    return 0
+        return 5  # no shard ran anything
+    return 0  # an empty shard next to shards that ran is not a failure
 
 
 def _counts(shards: list[ShardInput]) -> TerminalCounts:
