@@ -301,8 +301,10 @@ class ShardPlugin:
             )
         elif self.pre_import:
             why = "none of the test files assigned to this shard were collected"
-        else:
+        elif m.universe_count == 0:
             why = "no tests were selected at all"
+        else:
+            why = f"none of the selected tests fell to this one of {self.spec.total} shards"
         return (
             f"uok: shard {self.spec.label()} is empty: {why}. pytest will exit with code 5 "
             "(no tests collected): nothing failed and nothing ran here."
