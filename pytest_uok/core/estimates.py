@@ -133,7 +133,11 @@ class Estimator:
         if not self.levels:
             return self.fallback, 0.0
         keys = level_keys(nodeid)
-        cached = self._cache.get(keys[3])  # parametrize siblings share one estimate
+        # The deepest known key decides the estimate, and a class (or file) key names its file and
+        # folder too: tests of one class whose functions are all new share one estimate, as do
+        # parametrize siblings.
+        memo = keys[3] if keys[3] in self.levels[-1].effects else keys[2]
+        cached = self._cache.get(memo)
         if cached is not None:
             return cached
         log = self.mean_log
@@ -147,5 +151,5 @@ class Estimator:
         mean = math.exp(log + var / 2)
         # a lognormal's variance; capped so one wild guess cannot overflow
         result = mean, mean * mean * math.expm1(min(var, 50.0))
-        self._cache[keys[3]] = result
+        self._cache[memo] = result
         return result
