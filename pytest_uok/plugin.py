@@ -8,12 +8,13 @@ from pytest_uok import hookspecs, options
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.failure_facts import FailureFactsPlugin
+from pytest_uok.observe import ObservePlugin
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
-PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun")
+PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun", "uok-observe")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
         recording = RecordingPlugin(config, settings)
         config.stash[RECORDING] = recording
         pm.register(recording, "uok-recording")
+        pm.register(ObservePlugin(config, settings, recording), "uok-observe")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
