@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from pytest_uok import __version__
-from pytest_uok.commands import schema
+from pytest_uok.commands import report, schema
 
 #: Subcommand modules, in the order ``pytest-uok --help`` lists them.
-SUBCOMMANDS: list[ModuleType] = [schema]
+SUBCOMMANDS: list[ModuleType] = [schema, report]
 
 
 def build_parser() -> argparse.ArgumentParser:
