@@ -32,7 +32,9 @@ def register(sub: Any) -> None:
         description="Render metrics.prom, report.md and report.html from the artifacts in DIR "
         "(and in each shard subfolder of DIR that holds a summary.json).",
     )
-    parser.add_argument("dir", nargs="?", default=".uok", metavar="DIR", help="artifact folder (default: .uok)")
+    parser.add_argument(
+        "dir", nargs="?", default=".uok", metavar="DIR", help="artifact folder (default: .uok)"
+    )
     parser.add_argument(
         "--step-summary",
         action="store_true",
@@ -44,7 +46,9 @@ def register(sub: Any) -> None:
         metavar="URL",
         help="push the metrics to this Prometheus Pushgateway",
     )
-    parser.add_argument("--job", default=DEFAULT_JOB, help=f"the job label to push under (default: {DEFAULT_JOB})")
+    parser.add_argument(
+        "--job", default=DEFAULT_JOB, help=f"the job label to push under (default: {DEFAULT_JOB})"
+    )
     parser.add_argument(
         "--timeout",
         type=_checked(parse_positive_float, "--timeout"),
@@ -95,5 +99,6 @@ def run(args: argparse.Namespace) -> int:
                 print(f"pytest-uok report: could not push to {args.pushgateway}: {reason}", file=sys.stderr)
                 code = EXIT_FAILED
             else:
-                print(f"pushed metrics to {args.pushgateway} (job {args.job}, shard {rendered.view.shard_label})")
+                shard = rendered.view.shard_label
+                print(f"pushed metrics to {args.pushgateway} (job {args.job}, shard {shard})")
     return code

@@ -177,4 +177,5 @@ def test_promtool_accepts_the_metrics(full_run: Path) -> None:
         ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "" and result.stderr.strip() == "", result.stdout + result.stderr
+    assert result.stdout.strip() == "", result.stdout
+    assert result.stderr.strip() == "", result.stderr
