@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.metrics import describe_push_error, grouping_key, push_metrics
-from pytest_uok.core.reports import Rendered, append_step_summary, render_reports
 from pytest_uok.core.settings import Settings
 from pytest_uok.recording import RecordingPlugin
+
+if TYPE_CHECKING:
+    from pytest_uok.core.reports import Rendered
 
 
 class ObservePlugin:
@@ -40,6 +41,10 @@ class ObservePlugin:
     def finish(self) -> None:
         if not self.settings.artifacts or self.recording.info is None:
             return
+        # Imported here, not at plugin load: prometheus_client and the renderers are needed
+        # once, at the end, on the controller; every pytest start (and xdist worker) is spared.
+        from pytest_uok.core.reports import render_reports
+
         folder = self.recording.out_dir
         try:
             self.rendered = render_reports(folder)
@@ -55,6 +60,8 @@ class ObservePlugin:
             self._push(self.settings.pushgateway)
 
     def _step_summary(self) -> None:
+        from pytest_uok.core.reports import append_step_summary
+
         assert self.rendered is not None
         try:
             append_step_summary(self.rendered.markdown)
@@ -65,6 +72,8 @@ class ObservePlugin:
             )
 
     def _push(self, gateway: str) -> None:
+        from pytest_uok.core.metrics import describe_push_error, grouping_key, push_metrics
+
         assert self.rendered is not None
         view = self.rendered.view
         job = self.settings.pushgateway_job

@@ -1,0 +1,162 @@
+"""A session writes metrics.prom, report.md and report.html, and the CLI renders them again."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import UokRun, quoted
+from tests.helpers.runs import VERDICT
+
+PROJECT = """
+import pytest
+
+def test_ok():
+    pass
+
+def test_total():
+    total = 2 + 2
+    assert total == 5, "the total is off"
+
+@pytest.mark.skip(reason="not today")
+def test_later():
+    pass
+"""
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def outcome_counts(text: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "uok_tests":
+            for sample in family.samples:
+                out[sample.labels["outcome"]] = sample.value
+    return out
+
+
+def test_every_session_writes_the_reports(pytester: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
+    pytester.makepyfile(test_calc=PROJECT)
+    run = run_uok()
+    assert run.ret == 1
+    counts = outcome_counts((run.out / "metrics.prom").read_text("utf-8"))
+    assert (counts["passed"], counts["failed"], counts["skipped"]) == (1, 1, 1)
+    md = (run.out / "report.md").read_text("utf-8")
+    assert "### `test_calc.py::test_total`" in md
+    assert "the total is off" in md
+    html = (run.out / "report.html").read_text("utf-8")
+    assert "test_calc.py::test_total" in html
+    run.result.stdout.fnmatch_lines(["report: .uok/report.html"])
+
+
+def test_a_verdict_written_at_session_end_is_in_the_reports(pytester: pytest.Pytester) -> None:
+    # A gating plugin writes verdict.json in a trylast sessionfinish; the reports come after it.
+    pytester.makepyfile(test_calc=PROJECT)
+    pytester.makeconftest(
+        f"""
+        import json, pytest
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_sessionfinish(session):
+            out = session.config.rootpath / ".uok" / "verdict.json"
+            out.write_text(json.dumps({VERDICT!r}))
+        """
+    )
+    result = pytester.runpytest()
+    assert result.ret == 1
+    md = (pytester.path / ".uok" / "report.md").read_text("utf-8")
+    assert "## Gate verdict" in md
+    assert "`tests-green`" in md
+    metrics = (pytester.path / ".uok" / "metrics.prom").read_text("utf-8")
+    assert 'uok_gate_breaker_state{gate="tests-green",shard="0/1"} 2.0' in metrics
+
+
+def test_an_unreachable_pushgateway_only_warns(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
+    url = f"http://127.0.0.1:{closed_port()}"
+    run = run_uok("--uok-pushgateway", url, "--uok-pushgateway-timeout", "2")
+    assert run.ret == 0
+    run.result.stdout.fnmatch_lines([f"uok warning: could not push metrics to the Pushgateway {url}: *"])
+    failed = [e for e in run.events if e["kind"] == "metrics_push_failed"]
+    assert len(failed) == 1
+    assert failed[0]["data"]["gateway"] == url
+    assert (run.out / "metrics.prom").exists()
+
+
+def test_the_pushgateway_can_come_from_the_environment(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
+    monkeypatch.setenv("UOK_PUSHGATEWAY", f"127.0.0.1:{closed_port()}")
+    run = run_uok()
+    assert run.ret == 0
+    assert [e["kind"] for e in run.events].count("metrics_push_failed") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "message"),
+    [
+        (["--uok-pushgateway", "ftp://gw"], "", "*--uok-pushgateway must be an http:// or https:// address*"),
+        ([], "uok_pushgateway = http://", "*ini key uok_pushgateway in * must name a host*"),
+        (["--uok-pushgateway-timeout", "0"], "", "*--uok-pushgateway-timeout must be more than zero*"),
+    ],
+)
+def test_bad_pushgateway_settings_are_usage_errors(
+    pytester: pytest.Pytester, args: list[str], ini: str, message: str
+) -> None:
+    pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
+    if ini:
+        pytester.makeini(f"[pytest]\n{ini}\n")
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_the_cli_renders_the_reports_again(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun], run_shell: Callable[..., Any]
+) -> None:
+    pytester.makepyfile(test_calc=PROJECT)
+    run = run_uok()
+    (run.out / "verdict.json").write_text(json.dumps(VERDICT), encoding="utf-8")
+    (run.out / "report.md").unlink()
+    result = run_shell(quoted("pytest-uok", "report", str(run.out)), pytester.path)
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {run.out / 'report.md'}" in result.stdout
+    assert "## Gate verdict" in (run.out / "report.md").read_text("utf-8")
+
+
+def test_the_cli_names_a_folder_without_artifacts(tmp_path: Path, run_shell: Callable[..., Any]) -> None:
+    result = run_shell(quoted("pytest-uok", "report", str(tmp_path)), tmp_path)
+    assert result.returncode == 4
+    assert f"pytest-uok report: {tmp_path} has no summary.json" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_under_xdist_the_controller_appends_the_report_to_the_job_summary_once(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_calc=PROJECT)
+    summary = pytester.path / "step_summary.md"
+    summary.write_text("## Build\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run = run_uok("-n", "2", subprocess=True)
+    assert run.ret == 1
+    text = summary.read_text("utf-8")
+    assert text.startswith("## Build\n# ❌ pytest-uok: failed")
+    assert text.count("# ❌ pytest-uok: failed") == 1
+    assert text.endswith((run.out / "report.md").read_text("utf-8"))
+    assert outcome_counts((run.out / "metrics.prom").read_text("utf-8"))["failed"] == 1
