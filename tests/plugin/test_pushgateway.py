@@ -71,9 +71,9 @@ def group(gateway: str, job: str, shard: str) -> dict[str, Any]:
     """The gateway's metric group for (job, shard), as its own API reports it."""
     answer = get_json(f"{gateway}/api/v1/metrics")
     assert answer["status"] == "success"
-    for entry in answer["data"]:
-        if entry["labels"].get("job") == job and entry["labels"].get("shard") == shard:
-            return dict(entry)
+    for found in answer["data"]:
+        if found["labels"].get("job") == job and found["labels"].get("shard") == shard:
+            return dict(found)
     raise AssertionError(f"no group job={job} shard={shard} in {[e['labels'] for e in answer['data']]}")
 
 
@@ -114,17 +114,14 @@ def test_a_session_pushes_its_metrics(
 
 
 def test_each_shard_has_its_own_group(
-    tmp_path: Path, pushgateway: str, run_shell: Callable[..., Any]
+    tmp_path: Path, pushgateway: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.helpers.runs import entry, summary_doc, write_run
-
     for index in (0, 1):
         tests = [entry(f"t.py::test_{index}", "passed", 0.5)]
-        folder = write_run(
-            tmp_path / f"shard-{index}", {"summary.json": summary_doc(tests, shard=(index, 2))}
-        )
-        result = run_shell(f"pytest-uok report {folder} --pushgateway {pushgateway} --job sharded", tmp_path)
-        assert result.returncode == 0, result.stderr
+        write_run(tmp_path / f"shard-{index}", {"summary.json": summary_doc(tests, shard=(index, 2))})
+    # One command for the whole artifact folder renders and pushes every shard's subfolder.
+    assert main(["report", str(tmp_path), "--pushgateway", pushgateway, "--job", "sharded"]) == 0
+    assert f"pushed metrics to {pushgateway} (job sharded, shard 1/2)" in capsys.readouterr().out
     for shard in ("0/2", "1/2"):
         pushed = group(pushgateway, "sharded", shard)
         assert value(pushed["uok_tests_total"], outcome="passed", suite="unclassified") == 1
