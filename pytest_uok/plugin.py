@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pytest_uok import hookspecs, options
@@ -36,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     pm.register(FailureFactsPlugin(), "uok-failure-facts")
     if settings.rerun_from is not None:
         try:
-            selection = load_failed_selection(settings.rerun_from)
+            selection = load_failed_selection(_as_typed(config, settings.rerun_from))
         except UokInputError as exc:
             raise pytest.UsageError(f"pytest-uok: --uok-rerun-from: {exc.message}") from None
         pm.register(RerunFromPlugin(config, selection), "uok-rerun")
@@ -45,6 +47,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RECORDING] = recording
         pm.register(recording, "uok-recording")
         pm.register(ObservePlugin(config, settings, recording), "uok-observe")
+
+
+def _as_typed(config: pytest.Config, path: Path) -> Path:
+    """``path`` relative to the invocation folder when inside it, so messages show what was typed."""
+    base = config.invocation_params.dir
+    if Path.cwd() != base:
+        return path
+    try:
+        return path.relative_to(base)
+    except ValueError:
+        return path
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 import time
@@ -26,6 +27,14 @@ from pytest_uok.core.settings import Settings
 SubtestReport: Any = getattr(pytest, "SubtestReport", None)
 
 
+def _unrepr(value: Any) -> Any:
+    try:
+        inner = ast.literal_eval(value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return value
+    return inner if isinstance(inner, str) else value
+
+
 def _subtest_description(report: Any) -> str:
     context = getattr(report, "context", None)
     parts = []
@@ -34,6 +43,10 @@ def _subtest_description(report: Any) -> str:
         parts.append(f"[{msg}]")
     kwargs = getattr(context, "kwargs", None) or {}
     if kwargs:
+        # A report that crossed from an xdist worker had its values repr'd twice on the way;
+        # undo one layer so descriptions are the same with and without xdist.
+        if hasattr(report, "node"):
+            kwargs = {k: _unrepr(v) for k, v in kwargs.items()}
         parts.append("(" + ", ".join(f"{k}={v}" for k, v in kwargs.items()) + ")")
     return " ".join(parts) or "(<subtest>)"
 
@@ -217,6 +230,7 @@ class RecordingPlugin:
         if self.events is not None:
             self.events.emit(
                 "session_finish",
+                durable=True,
                 exit_status=status,
                 interrupted=interrupted,
                 failed=len(self.recorder.failed_records()),

@@ -24,7 +24,7 @@ TERMINAL_TO_SUMMARY = {
     "xfailed": "xfailed",
     "xpassed": "xpassed",
     "deselected": "deselected",
-    "subtests passed": "subtests_passed",
+    "subtests": "subtests_passed",  # parseoutcomes keeps the first word of "subtests passed"
 }
 
 
@@ -58,7 +58,9 @@ class UokRun:
 
     @property
     def events(self) -> list[dict[str, Any]]:
-        return self.get("events.jsonl")  # type: ignore[no-any-return]
+        """This run's events (the file is append-only and also holds earlier runs')."""
+        run_id = self.summary["run_id"]
+        return [e for e in self.get("events.jsonl") if e["run_id"] == run_id]
 
     def outcomes(self) -> dict[str, str]:
         return {t["nodeid"]: t["outcome"] for t in self.summary["tests"]}

@@ -64,8 +64,13 @@ def lock_for(path: Path, timeout: float = 30.0) -> FileLock:
     return FileLock(str(path) + ".lock", timeout=timeout)
 
 
-def locked_append_lines(path: Path, lines: list[str]) -> None:
-    """Append whole lines to a file shared by several processes, flushed and fsynced."""
+def locked_append_lines(path: Path, lines: list[str], fsync: bool = False) -> None:
+    """Append whole lines to a file shared by several processes, under its lock.
+
+    The lines are flushed to the operating system before the lock is released, so a killed
+    process never loses or tears them; ``fsync`` also forces them to disk (power loss), which
+    costs milliseconds and is kept for the last write of a session.
+    """
     if not lines:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +78,8 @@ def locked_append_lines(path: Path, lines: list[str]) -> None:
     with lock_for(path), open(path, "ab") as fh:
         fh.write(payload.encode("utf-8"))
         fh.flush()
-        os.fsync(fh.fileno())
+        if fsync:
+            os.fsync(fh.fileno())
 
 
 def ensure_artifact_folder(folder: Path) -> None:

@@ -26,10 +26,11 @@ class EventStream:
         self.seq = 0
         self.errors: list[str] = []
 
-    def emit(self, kind: str, **data: Any) -> None:
-        self.emit_many([(kind, data)])
+    def emit(self, kind: str, *, durable: bool = False, **data: Any) -> None:
+        self.emit_many([(kind, data)], durable=durable)
 
-    def emit_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+    def emit_many(self, events: list[tuple[str, dict[str, Any]]], durable: bool = False) -> None:
+        """Append events; ``durable`` also fsyncs them (used for the session's last event)."""
         lines = []
         now = datetime.now(timezone.utc).isoformat()
         for kind, data in events:
@@ -45,7 +46,7 @@ class EventStream:
             self.seq += 1
             lines.append(json.dumps(envelope, ensure_ascii=False, default=str))
         try:
-            locked_append_lines(self.path, lines)
+            locked_append_lines(self.path, lines, fsync=durable)
         except OSError as exc:
             # Losing an audit line must not fail the test run; the summary reports it.
             self.errors.append(f"could not append to {self.path}: {exc}")

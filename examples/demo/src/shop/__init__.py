@@ -1,0 +1,1 @@
+"""A toy shop used by pytest-uok's demo suite."""
