@@ -193,7 +193,7 @@ def _failure(entry: FailureEntry) -> str:
     body = [f'<p class="meta">{_e(" · ".join(meta))}</p>']
     where = entry.first_failing_assertion
     if where is not None:
-        body.append(f"<p>First failing assertion at <code>{_e(where.path)}:{where.line}</code></p>")
+        body.append(f"<p>{_e(rf.where_label(entry))} <code>{_e(where.path)}:{where.line}</code></p>")
         body.append(f'<pre class="assertion">{_e(where.message or "(no message)")}</pre>')
     elif entry.excerpts.longrepr:
         body.append(f"<pre>{_e(entry.excerpts.longrepr[-2000:])}</pre>")

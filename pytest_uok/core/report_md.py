@@ -65,7 +65,7 @@ def _failure(entry: FailureEntry) -> list[str]:
     lines += [" · ".join(facts), ""]
     where = entry.first_failing_assertion
     if where is not None:
-        lines += [f"First failing assertion at {code(f'{where.path}:{where.line}')}:", ""]
+        lines += [f"{rf.where_label(entry)} {code(f'{where.path}:{where.line}')}:", ""]
         lines += [*block(where.message or "(no message)"), ""]
     elif entry.excerpts.longrepr:
         last = entry.excerpts.longrepr.strip().splitlines()[-1:]

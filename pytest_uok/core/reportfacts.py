@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_uok.core.models.digest import FailureEntry
 from pytest_uok.core.models.summary import TestEntry
 from pytest_uok.core.outcomes import ALL_OUTCOMES
 from pytest_uok.core.runview import UNCLASSIFIED, RunView
@@ -165,6 +166,13 @@ def policy_attention(view: RunView) -> list[dict[str, Any]]:
     rank = {state: i for i, state in enumerate(ATTENTION_STATES)}
     entries = [e for e in view.policy_entries if e.get("state") in rank]
     return sorted(entries, key=lambda e: (rank[str(e.get("state"))], str(e.get("id", ""))))
+
+
+def where_label(entry: FailureEntry) -> str:
+    """How the line a failure points at is introduced."""
+    if entry.root_cause_class == "assertion_failure":
+        return "First failing assertion at"
+    return "Failed at"
 
 
 def one_command_replay(view: RunView) -> str | None:
