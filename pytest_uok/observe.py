@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_uok.core.artifacts import SUMMARY
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.settings import Settings
 from pytest_uok.recording import RecordingPlugin
 
@@ -28,6 +30,12 @@ class ObservePlugin:
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.pushed: str | None = None
+        self.summary: Summary | None = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_uok_summary(self, config: pytest.Config, summary: Summary) -> None:
+        # The summary object about to be written: reused at the end instead of reading it back.
+        self.summary = summary
 
     # A trylast wrapper: its second half runs after every plain sessionfinish implementation
     # (the recording's artifacts, gating and its exit code), but inside the terminal
@@ -46,8 +54,9 @@ class ObservePlugin:
         from pytest_uok.core.reports import render_reports
 
         folder = self.recording.out_dir
+        written = SUMMARY in self.recording.written and not self.recording.internal_errors
         try:
-            self.rendered = render_reports(folder)
+            self.rendered = render_reports(folder, self.summary if written else None)
         except UokInputError as exc:
             self.errors.append(f"reports not written: {exc.message}")
             return

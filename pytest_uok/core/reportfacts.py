@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,8 +141,8 @@ def suite_columns(rows: list[SuiteRow]) -> list[str]:
 
 
 def slowest(view: RunView, count: int = SLOWEST) -> list[TestEntry]:
-    tests = sorted(view.summary.tests, key=lambda t: (-t.duration_s, t.nodeid))
-    return [t for t in tests[:count] if t.duration_s > 0]
+    top = heapq.nlargest(count, view.summary.tests, key=lambda t: t.duration_s)
+    return [t for t in sorted(top, key=lambda t: (-t.duration_s, t.nodeid)) if t.duration_s > 0]
 
 
 def attempts_text(test: TestEntry) -> str:

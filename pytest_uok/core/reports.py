@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pytest_uok.core.atomic import atomic_write_text
 from pytest_uok.core.metrics import METRICS_FILE, render_metrics
+from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.report_html import REPORT_HTML, render_html
 from pytest_uok.core.report_md import REPORT_MD, render_markdown
 from pytest_uok.core.runview import RunView, load_run
@@ -58,12 +59,13 @@ def write_reports(view: RunView, folder: Path) -> Rendered:
     return rendered
 
 
-def render_reports(folder: Path) -> Rendered:
+def render_reports(folder: Path, summary: Summary | None = None) -> Rendered:
     """Read the artifacts in ``folder`` and (re)write metrics.prom, report.md and report.html there.
 
+    ``summary``, when given, is used instead of reading summary.json back (see ``load_run``).
     Raises UokInputError when the folder has no usable summary.json.
     """
-    return write_reports(load_run(folder), folder)
+    return write_reports(load_run(folder, summary), folder)
 
 
 def append_step_summary(markdown: str, environ: dict[str, str] | None = None) -> Path | None:

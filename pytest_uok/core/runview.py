@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -103,19 +104,31 @@ class RunView:
     def sharded(self) -> bool:
         return self.summary.shard.total > 1 or len(self.shards) > 1
 
+    # Cached: a run may have 100k tests, and every renderer asks these questions.
+    @cached_property
+    def _by_outcome(self) -> dict[str, list[TestEntry]]:
+        groups: dict[str, list[TestEntry]] = {}
+        for test in self.summary.tests:
+            groups.setdefault(test.outcome, []).append(test)
+        return groups
+
     def tests_with(self, outcome: str) -> list[TestEntry]:
-        return [t for t in self.summary.tests if t.outcome == outcome]
+        return list(self._by_outcome.get(outcome, ()))
 
     def failures(self) -> list[FailureEntry]:
         return list(self.digest.failures) if self.digest is not None else []
 
-    def suite_outcomes(self) -> dict[str, dict[str, int]]:
-        """Outcome counts per suite, from the tests (unclassified tests under ``unclassified``)."""
+    @cached_property
+    def _suite_outcomes(self) -> dict[str, dict[str, int]]:
         table: dict[str, dict[str, int]] = {}
         for test in self.summary.tests:
             row = table.setdefault(test.suite or UNCLASSIFIED, {})
             row[test.outcome] = row.get(test.outcome, 0) + 1
         return dict(sorted(table.items()))
+
+    def suite_outcomes(self) -> dict[str, dict[str, int]]:
+        """Outcome counts per suite, from the tests (unclassified tests under ``unclassified``)."""
+        return {suite: dict(row) for suite, row in self._suite_outcomes.items()}
 
 
 def breaker_code(state: Any) -> int | None:
@@ -305,16 +318,21 @@ def shard_loads_from_siblings(folder: Path, summary: Summary) -> list[ShardLoad]
     return [loads[i] for i in sorted(loads)]
 
 
-def load_run(folder: Path) -> RunView:
-    """Read an artifact folder; UokInputError when it has no usable summary.json."""
+def load_run(folder: Path, summary: Summary | None = None) -> RunView:
+    """Read an artifact folder; UokInputError when it has no usable summary.json.
+
+    ``summary`` is the run's summary when the caller holds the very object that was just
+    written (the session does): reading 100k tests back would cost seconds for nothing.
+    """
     if not folder.is_dir():
         raise UokInputError(f"{folder} is not a folder of pytest-uok artifacts (it does not exist).")
-    if not (folder / SUMMARY).is_file():
+    if summary is None and not (folder / SUMMARY).is_file():
         raise UokInputError(
             f"{folder} has no {SUMMARY}: point at the artifact folder of a run "
             "(the --uok-out folder, .uok by default, or one shard's subfolder)."
         )
-    summary = load_artifact(folder / SUMMARY, Summary)
+    if summary is None:
+        summary = load_artifact(folder / SUMMARY, Summary)
     problems: list[str] = []
     view = RunView(summary=summary, folder=folder, problems=problems)
     view.digest = _load_model(folder, FAILURE_DIGEST, FailureDigest, problems)
