@@ -31,7 +31,7 @@ DEFAULT_JOB = "pytest-uok"
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 #: Gate statuses, each exported so that a dashboard sees a 0 rather than a missing series.
 GATE_STATUSES = ("pass", "fail", "warn", "skip", "manual-attention")
-TRIAGE_STATUSES = ("regression", "stable", "known_failures_only")
+TRIAGE_STATUSES = ("regression", "stable", "known_failures_only", "improved")
 
 
 def _histogram_buckets(values: Iterable[float]) -> tuple[list[tuple[str, float]], float]:

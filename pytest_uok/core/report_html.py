@@ -221,12 +221,13 @@ def _triage(view: RunView) -> str:
     if triage is None:
         return ""
     count = "" if triage.regression_count is None else f", {triage.regression_count} regression(s)"
-    parts = [f"<p>Status: {_badge(triage.status)}{_e(count)}</p>"]
+    baseline = rf.baseline_run(view)
+    against = f" <span class='meta'>baseline run {_e(baseline)}</span>" if baseline else ""
+    parts = [f"<p>Status: {_badge(triage.status)}{_e(count)}{against}</p>"]
     items = []
     for diag in triage.diagnostics[:10]:
-        name = diag.get("nodeid") or diag.get("id") or diag.get("name") or "?"
-        kind = diag.get("kind") or diag.get("category") or diag.get("status") or ""
-        items.append(f"<li><code>{_e(name)}</code> {_e(kind)}</li>")
+        subject, text = rf.diagnostic(diag)
+        items.append(f"<li><code>{_e(subject)}</code> {_e(text)}</li>")
     if items:
         parts.append(f"<ol>{''.join(items)}</ol>")
     if triage.runner_repro_command:
@@ -239,6 +240,24 @@ def _listed(anchor: str, title: str, items: list[str]) -> str:
         return ""
     shown = "".join(f"<li>{i}</li>" for i in items[: rf.MAX_LISTED])
     return _section(anchor, f"{title} ({len(items)})", f"<ul>{shown}</ul>", _more(len(items), rf.MAX_LISTED))
+
+
+def _code(text: str) -> str:
+    return f"<code>{_e(text)}</code>"
+
+
+def _flaky(view: RunView) -> str:
+    tests = view.tests_with("flaky")
+    items = [f"{_code(t.nodeid)} <span class='meta'>{_e(rf.attempts_text(t))}</span>" for t in tests]
+    section = _listed("flaky", "Flaky tests", items)
+    entries = [str(s["quarantine_entry"]) for s in rf.flaky_suggestions(view) if s.get("quarantine_entry")]
+    if section and entries:
+        paste = (
+            "<p>Quarantine entries to paste into the policy file, if the flakiness is accepted:</p>"
+            f"<pre>{_e(chr(10).join(entries[:50]))}</pre>"
+        )
+        section = section.removesuffix("</section>") + paste + "</section>"
+    return section
 
 
 def _policy(view: RunView) -> str:
@@ -285,11 +304,13 @@ def _shards(view: RunView) -> str:
         )
         for s in view.shards
     ]
-    rows = [[str(s.index), str(s.tests), _e(rf.seconds(s.duration_s))] for s in view.shards]
+    rows = [
+        [str(s.index), str(s.tests), _e(rf.seconds(s.duration_s)), _e(rf.seconds(s.estimated_s))]
+        for s in view.shards
+    ]
     chart = bar_chart("Shard balance: test time per shard", bars)
-    return _section(
-        "shards", "Shard balance", chart, _table(["shard", "tests", "test time"], rows, frozenset({0, 1}))
-    )
+    table = _table(["shard", "tests", "test time", "estimated"], rows, frozenset({0, 1}))
+    return _section("shards", "Shard balance", chart, table)
 
 
 def _facts(view: RunView) -> str:
@@ -300,10 +321,6 @@ def _facts(view: RunView) -> str:
 def render_html(view: RunView) -> str:
     """The report as one HTML document."""
     head = rf.headline(view)
-    flaky = [
-        f"<code>{_e(t.nodeid)}</code> <span class='meta'>{_e(rf.attempts_text(t))}</span>"
-        for t in view.tests_with("flaky")
-    ]
     problems = "".join(f"<li>{_e(p)}</li>" for p in view.problems)
     body = [
         _facts(view),
@@ -312,7 +329,7 @@ def render_html(view: RunView) -> str:
         _suites(view),
         _failures(view),
         _triage(view),
-        _listed("flaky", "Flaky tests", flaky),
+        _flaky(view),
         _listed(
             "quarantined",
             "Quarantined tests",
@@ -321,6 +338,10 @@ def render_html(view: RunView) -> str:
         _listed(
             "waived", "Waived tests", [f"<code>{_e(t.nodeid)}</code>" for t in view.tests_with("waived")]
         ),
+        _listed(
+            "release", "Quarantined tests ready to release", [_code(n) for n in rf.ready_to_release(view)]
+        ),
+        _listed("unclassified", "Test files in no suite", [_code(f) for f in rf.unclassified_files(view)]),
         _policy(view),
         _slowest(view),
         _shards(view),

@@ -142,11 +142,13 @@ def _triage(view: RunView) -> list[str]:
     lines = ["## Compared with the baseline", "", f"Status: **{triage.status}**"]
     if triage.regression_count is not None:
         lines[-1] += f", {triage.regression_count} regression{'s' if triage.regression_count != 1 else ''}"
+    baseline = rf.baseline_run(view)
+    if baseline:
+        lines[-1] += f" (baseline run {code(baseline)})"
     lines.append("")
     for diag in triage.diagnostics[:10]:
-        name = diag.get("nodeid") or diag.get("id") or diag.get("name") or "?"
-        kind = diag.get("kind") or diag.get("category") or diag.get("status") or ""
-        lines.append(f"- {code(str(name))} {cell(str(kind))}".rstrip())
+        subject, text = rf.diagnostic(diag)
+        lines.append(f"1. {code(subject)} {cell(text)}".rstrip())
     if triage.diagnostics:
         lines.append("")
     if triage.runner_repro_command:
@@ -166,8 +168,12 @@ def _flaky(view: RunView) -> list[str]:
     tests = view.tests_with("flaky")
     lines = _listed("Flaky tests", [f"{code(t.nodeid)} — {rf.attempts_text(t)}" for t in tests])
     suggestions = rf.flaky_suggestions(view)
-    if suggestions:
-        lines += ["Suggested quarantine entries:", ""]
+    entries = [str(s["quarantine_entry"]) for s in suggestions if s.get("quarantine_entry")]
+    if entries:
+        lines += ["Quarantine entries to paste into the policy file, if the flakiness is accepted:", ""]
+        lines += [*block("\n\n".join(entries[:50]), "toml"), ""]
+    elif suggestions:
+        lines += ["Suggested for quarantine:", ""]
         for item in suggestions[: rf.MAX_LISTED]:
             target = item.get("nodeid") or item.get("target") or item.get("id") or "?"
             lines.append(f"- {code(str(target))}")
@@ -222,6 +228,8 @@ def render_markdown(view: RunView) -> str:
     lines += _flaky(view)
     lines += _listed("Quarantined tests", [code(t.nodeid) for t in view.tests_with("quarantined")])
     lines += _listed("Waived tests", [code(t.nodeid) for t in view.tests_with("waived")])
+    lines += _listed("Quarantined tests ready to release", [code(n) for n in rf.ready_to_release(view)])
+    lines += _listed("Test files in no suite", [code(f) for f in rf.unclassified_files(view)])
     lines += _policy(view)
     lines += _slowest(view)
     if view.problems:

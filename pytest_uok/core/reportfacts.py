@@ -184,3 +184,40 @@ def one_command_replay(view: RunView) -> str | None:
 
 def suite_of(test: TestEntry) -> str:
     return test.suite or UNCLASSIFIED
+
+
+def diagnostic(diag: dict[str, Any]) -> tuple[str, str]:
+    """A triage diagnostic as (what it is about, what changed)."""
+    subject = diag.get("nodeid") or diag.get("suite") or diag.get("name") or diag.get("id") or "?"
+    words = [str(w) for w in (diag.get("severity"), diag.get("kind")) if w]
+    text = " ".join(words)
+    change = diag.get("change")
+    if change:
+        text = f"{text}: {change}" if text else str(change)
+    detail = diag.get("detail")
+    if detail:
+        text = f"{text} — {detail}" if text else str(detail)
+    return str(subject), text
+
+
+def baseline_run(view: RunView) -> str | None:
+    triage = view.triage
+    if triage is None:
+        return None
+    run_id = triage.summary.get("baseline_run_id")
+    return str(run_id) if run_id else None
+
+
+def ready_to_release(view: RunView) -> list[str]:
+    """Quarantined tests that passed every attempt to fix them (policy's summary field)."""
+    raw = getattr(view.summary, "ready_to_release", None)
+    return [str(n) for n in raw] if isinstance(raw, list) else []
+
+
+def unclassified_files(view: RunView) -> list[str]:
+    """Test files in no suite, when the policy's classification block says so."""
+    block: Any = getattr(view.summary, "classification", None)
+    data = block.model_dump() if hasattr(block, "model_dump") else block
+    if not isinstance(data, dict) or not isinstance(data.get("unclassified"), list):
+        return []
+    return [str(f) for f in data["unclassified"]]

@@ -28,6 +28,7 @@ REPLAY_BUNDLE = "replay_bundle.json"
 VERDICT = "verdict.json"
 TRIAGE_DIFF = "triage_diff.json"
 WAIVER_AUDIT = "waiver_audit.json"
+GATE_BREAKERS = "gate_breakers.json"
 
 #: Circuit-breaker states and the number each is exported as.
 BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
@@ -73,11 +74,12 @@ class TriageView:
 
 @dataclass(frozen=True)
 class ShardLoad:
-    """How much one shard of a sharded run had to do."""
+    """How much one shard of a sharded run had to do, and what the split expected."""
 
     index: int
     tests: int
     duration_s: float
+    estimated_s: float | None = None
 
 
 @dataclass
@@ -176,6 +178,9 @@ def _gate(raw: dict[str, Any], breakers: dict[str, Any]) -> GateView:
             break
     if breaker is None and gate_id in breakers:
         breaker = breaker_name(breakers[gate_id])
+    if breaker is None:
+        # verdict.json names a breaker's state only when it is not closed.
+        breaker = "closed"
     evidence = raw.get("evidence") if isinstance(raw.get("evidence"), list) else []
     command = raw.get("reproduce_command")
     return GateView(
@@ -206,9 +211,14 @@ def _breakers(raw: Any) -> dict[str, Any]:
     return {}
 
 
-def verdict_from(data: dict[str, Any]) -> VerdictView:
-    """A verdict from verdict.json's object (or the summary's verdict block)."""
-    breakers = _breakers(data.get("breakers", data.get("circuit_breakers")))
+def verdict_from(data: dict[str, Any], breakers_file: dict[str, Any] | None = None) -> VerdictView:
+    """A verdict from verdict.json's object (or the summary's verdict block).
+
+    Breaker states come from each gate's ``breaker`` field, else from gate_breakers.json's
+    ``breakers`` (``breakers_file``), else they are closed.
+    """
+    breakers = _breakers((breakers_file or {}).get("breakers"))
+    breakers.update(_breakers(data.get("breakers", data.get("circuit_breakers"))))
     raw_gates = data.get("gates") if isinstance(data.get("gates"), list) else []
     gates = tuple(_gate(g, breakers) for g in raw_gates or [] if isinstance(g, dict))
     failed = data.get("failed_gates")
@@ -284,13 +294,38 @@ def _load_model(folder: Path, name: str, model: Any, problems: list[str]) -> Any
 
 def _block(summary: Summary, name: str) -> dict[str, Any] | None:
     """A block another concern adds to summary.json (absent from older summaries)."""
-    value = getattr(summary, name, None)
-    if value is None:
-        return None
-    if hasattr(value, "model_dump"):
-        dumped: dict[str, Any] = value.model_dump(by_alias=True)
+    return _as_dict(getattr(summary, name, None))
+
+
+def _as_dict(item: Any) -> dict[str, Any] | None:
+    if hasattr(item, "model_dump"):
+        dumped: dict[str, Any] = item.model_dump(by_alias=True)
         return dumped
-    return value if isinstance(value, dict) else None
+    return item if isinstance(item, dict) else None
+
+
+def shard_loads_from_manifests(summary: Summary) -> list[ShardLoad]:
+    """Each shard's load in a merged run, from the shard manifests the merge kept."""
+    raw = getattr(summary, "shards", None)
+    manifests = [m for m in (_as_dict(item) for item in raw or []) if m]
+    if len(manifests) < 2:
+        return []
+    seconds = {t.nodeid: t.duration_s for t in summary.tests}
+    loads = []
+    for manifest in manifests:
+        index = _int(manifest.get("index"))
+        if index is None:
+            continue
+        nodeids = manifest.get("nodeids")
+        estimated = _number(manifest.get("estimated_s"))
+        if isinstance(nodeids, list):
+            actual = sum(seconds.get(str(n), 0.0) for n in nodeids)
+            count = len(nodeids)
+        else:
+            actual = estimated or 0.0
+            count = _int(manifest.get("count")) or 0
+        loads.append(ShardLoad(index, count, actual, estimated))
+    return sorted(loads, key=lambda load: load.index)
 
 
 def shard_loads_from_siblings(folder: Path, summary: Summary) -> list[ShardLoad]:
@@ -312,9 +347,13 @@ def shard_loads_from_siblings(folder: Path, summary: Summary) -> list[ShardLoad]
         if index is None or index in loads:
             continue
         seconds = sum(_number(t.get("duration_s")) or 0.0 for t in tests if isinstance(t, dict))
-        loads[index] = ShardLoad(index=index, tests=len(tests), duration_s=seconds)
+        manifest = data.get("manifest") if isinstance(data.get("manifest"), dict) else {}
+        estimated = _number((manifest or {}).get("estimated_s"))
+        loads[index] = ShardLoad(index, len(tests), seconds, estimated)
     own = summary.shard.index
-    loads[own] = ShardLoad(own, len(summary.tests), sum(t.duration_s for t in summary.tests))
+    own_manifest = _as_dict(getattr(summary, "manifest", None)) or {}
+    own_seconds = sum(t.duration_s for t in summary.tests)
+    loads[own] = ShardLoad(own, len(summary.tests), own_seconds, _number(own_manifest.get("estimated_s")))
     return [loads[i] for i in sorted(loads)]
 
 
@@ -338,11 +377,12 @@ def load_run(folder: Path, summary: Summary | None = None) -> RunView:
     view.digest = _load_model(folder, FAILURE_DIGEST, FailureDigest, problems)
     view.replay = _load_model(folder, REPLAY_BUNDLE, ReplayBundle, problems)
     verdict = _read_optional(folder, VERDICT, problems) or _block(summary, "verdict")
-    view.verdict = verdict_from(verdict) if verdict else None
+    if verdict:
+        view.verdict = verdict_from(verdict, _read_optional(folder, GATE_BREAKERS, problems))
     triage = _read_optional(folder, TRIAGE_DIFF, problems) or _block(summary, "triage_diff")
     view.triage = triage_from(triage) if triage else None
     audit = _read_optional(folder, WAIVER_AUDIT, problems)
     if audit and isinstance(audit.get("entries"), list):
         view.policy_entries = [e for e in audit["entries"] if isinstance(e, dict)]
-    view.shards = shard_loads_from_siblings(folder, summary)
+    view.shards = shard_loads_from_manifests(summary) or shard_loads_from_siblings(folder, summary)
     return view

@@ -83,16 +83,30 @@ def test_without_gates_or_triage_there_are_no_gate_series(tmp_path: Path) -> Non
     assert not {n for n in names if n.startswith(("uok_gate", "uok_verdict", "uok_triage"))}
 
 
-def test_breakers_given_apart_from_the_gates_are_read(tmp_path: Path) -> None:
+def test_breakers_kept_apart_from_the_verdict_are_read(tmp_path: Path) -> None:
+    # The gates keep every breaker in gate_breakers.json; verdict.json names only those not closed.
     verdict = json.loads(json.dumps(VERDICT))
     for gate in verdict["gates"]:
-        del gate["breaker"]
-    verdict["breakers"] = {"coverage": {"state": "open"}, "waivers": 1}
-    folder = write_run(tmp_path, {"summary.json": summary_doc(sample_tests()), "verdict.json": verdict})
+        gate["breaker"] = None
+    breakers = {
+        "schema": "uok.gate_breakers.v1",
+        "breakers": {
+            "coverage": {"state": "open", "consecutive_errors": 3},
+            "waivers": {"state": "half-open"},
+        },
+    }
+    folder = write_run(
+        tmp_path,
+        {
+            "summary.json": summary_doc(sample_tests()),
+            "verdict.json": verdict,
+            "gate_breakers.json": breakers,
+        },
+    )
     text = render_metrics(load_run(folder))
     assert value(text, "uok_gate_breaker_state", shard="0/1", gate="coverage") == 2
     assert value(text, "uok_gate_breaker_state", shard="0/1", gate="waivers") == 1
-    assert ("uok_gate_breaker_state", (("gate", "tests-green"), ("shard", "0/1"))) not in samples(text)
+    assert value(text, "uok_gate_breaker_state", shard="0/1", gate="tests-green") == 0
 
 
 @pytest.mark.parametrize(

@@ -61,8 +61,10 @@ def test_markdown_shows_the_verdict_and_triage_when_present(gated_run: Path) -> 
         "| `coverage` | ⚠️ warn | no | 1.50 s | half-open | line coverage 78% is under 80% | `pytest --cov` |"
         in md
     )
-    assert "Status: **regression**, 1 regression" in md
+    assert "Status: **regression**, 1 regression (baseline run `20251231T000000Z-00000000`)" in md
+    assert "1. `tests/test_calc.py::test_div` SEV-1 regression: passed -> failed — ZeroDivisionError" in md
     assert "pytest tests/test_calc.py::test_div" in md
+    assert "could not be read" not in md
 
 
 def test_a_passing_run_says_so(tmp_path: Path) -> None:
@@ -200,3 +202,62 @@ def test_code_spans_hold_any_backticks(text: str) -> None:
     assert span.endswith(fence.group())
     inner = span[len(fence.group()) : -len(fence.group())]
     assert inner in (text, f" {text} ")
+
+
+def needs_summary_field(name: str) -> pytest.MarkDecorator:
+    """Fields other concerns add to summary.json; these tests run once they are merged in."""
+    from pytest_uok.core.models.summary import Summary
+
+    return pytest.mark.skipif(name not in Summary.model_fields, reason=f"summary.json has no {name!r} yet")
+
+
+@needs_summary_field("flaky")
+def test_flaky_suggestions_and_policy_fields_are_shown(tmp_path: Path) -> None:
+    entry_toml = '[[quarantine]]\nid = "Q-1"\ntarget = "tests/test_net.py::test_retry"'
+    doc = summary_doc(
+        sample_tests(),
+        flaky=[
+            {
+                "nodeid": "tests/test_net.py::test_retry",
+                "attempts": 2,
+                "failed_attempts": 1,
+                "suggested_category": "FLAKE-NET",
+                "why": "ConnectionError",
+                "quarantine_entry": entry_toml,
+            }
+        ],
+        ready_to_release=["tests/test_net.py::test_slow_dns"],
+        classification={
+            "policy_path": "tests/suite_classification.toml",
+            "unclassified": ["tests/test_other.py"],
+        },
+    )
+    view = load_run(write_run(tmp_path, {"summary.json": doc}))
+    md = render_markdown(view)
+    assert f"```toml\n{entry_toml}\n```" in md
+    assert "## Quarantined tests ready to release (1)\n\n- `tests/test_net.py::test_slow_dns`" in md
+    assert "## Test files in no suite (1)\n\n- `tests/test_other.py`" in md
+    assert "id = &quot;Q-1&quot;" in render_html(view)
+
+
+@needs_summary_field("shards")
+def test_a_merged_run_shows_each_shards_load_from_the_manifests(tmp_path: Path) -> None:
+    tests = [entry(f"t.py::test_{i}", duration=float(i)) for i in range(1, 5)]
+    manifests = [
+        {
+            "kind": "test",
+            "index": i,
+            "total": 2,
+            "count": 2,
+            "digest": "x",
+            "nodeids": ids,
+            "estimated_s": 3.0,
+        }
+        for i, ids in enumerate([["t.py::test_1", "t.py::test_2"], ["t.py::test_3", "t.py::test_4"]])
+    ]
+    view = load_run(write_run(tmp_path, {"summary.json": summary_doc(tests, shards=manifests)}))
+    assert [(s.index, s.tests, s.duration_s, s.estimated_s) for s in view.shards] == [
+        (0, 2, 3.0, 3.0),
+        (1, 2, 7.0, 3.0),
+    ]
+    assert "Shard balance" in render_html(view)

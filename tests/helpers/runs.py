@@ -7,14 +7,20 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-#: A verdict.json in the shape the gates write it (gates[] with id, status, blocking, ...).
-VERDICT = {
+#: A verdict.json as the gates write it; a breaker's state is named only when not closed.
+VERDICT: dict[str, Any] = {
     "schema": "uok.verdict.v1",
+    "run_id": "20260101T000000Z-abcdef12",
+    "evaluated_at": "2026-01-01T00:00:08Z",
+    "source": "session",
     "overall": "fail",
     "mode": "strict",
+    "rollback": None,
+    "failed_gates": ["tests-green"],
     "gates": [
         {
             "id": "tests-green",
+            "kind": "builtin",
             "status": "fail",
             "blocking": True,
             "detail": "1 test failed",
@@ -22,10 +28,12 @@ VERDICT = {
             "evidence": ["summary.json"],
             "duration_s": 0.25,
             "attempts": 1,
+            "demoted": False,
             "breaker": "open",
         },
         {
             "id": "waivers",
+            "kind": "builtin",
             "status": "pass",
             "blocking": True,
             "detail": "every waiver is valid",
@@ -33,10 +41,12 @@ VERDICT = {
             "evidence": [],
             "duration_s": 0.01,
             "attempts": 1,
-            "breaker": "closed",
+            "demoted": False,
+            "breaker": None,
         },
         {
             "id": "coverage",
+            "kind": "command",
             "status": "warn",
             "blocking": False,
             "detail": "line coverage 78% is under 80%",
@@ -44,16 +54,59 @@ VERDICT = {
             "evidence": [],
             "duration_s": 1.5,
             "attempts": 2,
+            "demoted": False,
             "breaker": "half-open",
         },
     ],
+    "blockers": [
+        {
+            "kind": "failed_test",
+            "gate": "tests-green",
+            "subject": "tests/test_calc.py::test_div",
+            "detail": "failed",
+        }
+    ],
+    "operator_next_actions": ["pytest --uok-rerun-from .uok/summary.json"],
+    "health": {"status": "needs-repair", "reasons": ["the breaker of tests-green is open"]},
 }
 
-TRIAGE = {
+#: A triage_diff.json as the triage writes it.
+TRIAGE: dict[str, Any] = {
     "schema": "uok.triage_diff.v1",
+    "run_id": "20260101T000000Z-abcdef12",
     "status": "regression",
-    "summary": {"regression_count": 1},
-    "ranked_diagnostics": [{"nodeid": "tests/test_calc.py::test_div", "kind": "new_failure"}],
+    "baseline": {"run_id": "20251231T000000Z-00000000", "source": "summary", "path": "base/summary.json"},
+    "summary": {
+        "status": "regression",
+        "baseline_run_id": "20251231T000000Z-00000000",
+        "regression_count": 1,
+        "new_failure_count": 0,
+        "fixed_count": 0,
+        "still_failing_count": 0,
+        "unchanged_count": 5,
+        "compared": 6,
+        "new_tests": 1,
+        "removed_tests": 0,
+        "newly_flaky": 0,
+        "flaky_new": 0,
+        "duration_regressions": 0,
+        "suite_duration_regressions": 0,
+    },
+    "thresholds": {"factor": 2.0, "test_floor_s": 0.5, "suite_floor_s": 5.0},
+    "tests": {"regressed": ["tests/test_calc.py::test_div"]},
+    "duration_regressions": [],
+    "ranked_diagnostics": [
+        {
+            "rank": 1,
+            "severity": "SEV-1",
+            "kind": "regression",
+            "nodeid": "tests/test_calc.py::test_div",
+            "suite": "unit",
+            "change": "passed -> failed",
+            "detail": "ZeroDivisionError",
+            "replay_command": "pytest tests/test_calc.py::test_div",
+        }
+    ],
     "recommended_commands": {
         "runner_repro_command": "pytest tests/test_calc.py::test_div",
         "ranked_repro_commands": ["pytest tests/test_calc.py::test_div"],
