@@ -44,7 +44,9 @@ dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 background:var(--muted)}
 .s-pass,.s-passed{background:var(--ok)}.s-fail,.s-failed{background:var(--bad)}
 .s-warn,.s-quarantined,.s-interrupted{background:var(--warn)}.s-regression{background:var(--bad)}
-.s-stable{background:var(--ok)}.s-manual-attention,.s-error{background:#8e24aa}
+.s-stable,.s-improved,.s-valid{background:var(--ok)}
+.s-flaky{background:#0277bd}.s-waived{background:#5d4037}.s-xpassed,.s-expiring{background:#f9a825}
+.s-expired,.s-invalid{background:var(--bad)}.s-manual-attention,.s-error{background:#8e24aa}
 .tiles{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}
 .tile{border-radius:6px;padding:8px 12px;color:#fff;min-width:120px}
 .tile b{display:block}.tile small{opacity:.9}
