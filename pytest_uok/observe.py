@@ -54,9 +54,15 @@ class ObservePlugin:
         from pytest_uok.core.reports import render_reports
 
         folder = self.recording.out_dir
-        written = SUMMARY in self.recording.written and not self.recording.internal_errors
+        if SUMMARY not in self.recording.written or not self._written_this_session(folder / SUMMARY):
+            # Whatever summary.json is there belongs to an earlier run: report nothing rather
+            # than the wrong run (the recording already said why the write failed).
+            self.errors.append("reports not written: this run's summary.json was not written")
+            return
+        # After an internal error the summary written is a fallback: read that one back.
+        in_memory = self.summary if not self.recording.internal_errors else None
         try:
-            self.rendered = render_reports(folder, self.summary if written else None)
+            self.rendered = render_reports(folder, in_memory)
         except UokInputError as exc:
             self.errors.append(f"reports not written: {exc.message}")
             return
@@ -67,6 +73,13 @@ class ObservePlugin:
         self._step_summary()
         if self.settings.pushgateway:
             self._push(self.settings.pushgateway)
+
+    def _written_this_session(self, path: Path) -> bool:
+        try:
+            modified = path.stat().st_mtime
+        except OSError:
+            return False
+        return modified >= self.recording.started_at.timestamp() - 1.0
 
     def _step_summary(self) -> None:
         from pytest_uok.core.reports import append_step_summary

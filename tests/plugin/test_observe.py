@@ -201,3 +201,13 @@ def test_without_artifacts_nothing_is_pushed(pytester: pytest.Pytester) -> None:
     assert result.ret == 0
     result.stdout.fnmatch_lines(["uok warning: metrics not pushed: artifacts are off (--uok-no-artifacts)"])
     assert not (pytester.path / ".uok").exists()
+
+
+def test_no_reports_of_an_earlier_run_when_this_runs_summary_was_not_written(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
+    (pytester.path / "blocked").write_text("a file where the artifact folder's parent should be")
+    result = pytester.runpytest("--uok-out", "blocked/out")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["uok: reports not written: this run's summary.json was not written"])
