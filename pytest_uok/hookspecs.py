@@ -20,3 +20,8 @@ def pytest_uok_digest_fields(config: pytest.Config, nodeid: str, facts: dict[str
 @pytest.hookspec
 def pytest_uok_summary(config: pytest.Config, summary: Any) -> None:
     """Adjust the summary model (a ``pytest_uok.core.models.Summary``) just before it is written."""
+
+
+@pytest.hookspec
+def pytest_uok_gates(config: pytest.Config) -> list[Any] | None:
+    """Return extra gates (``pytest_uok.core.gates.Gate`` objects, e.g. made with ``@gate``) to evaluate."""

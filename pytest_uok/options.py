@@ -91,6 +91,13 @@ OPTIONS: list[Option] = [
         metavar="S",
     ),
     Option(
+        "--uok-gate",
+        "uok_gate",
+        "evaluate the gates after the session and write verdict.json; a failed blocking gate "
+        "fails the run (exit 6 when the tests themselves passed)",
+        parse=parse_bool,
+    ),
+    Option(
         "--uok-pushgateway",
         "uok_pushgateway",
         "push the run's metrics to this Prometheus Pushgateway (e.g. http://localhost:9091); "
@@ -168,6 +175,7 @@ def resolve(config: pytest.Config) -> Settings:
     rerun, _ = raw_value(config, "uok_rerun_from")
     excerpt, _ = raw_value(config, "uok_excerpt_chars")
     checkpoint, _ = raw_value(config, "uok_checkpoint_seconds")
+    gate, _ = raw_value(config, "uok_gate")
     gateway, _ = raw_value(config, "uok_pushgateway")
     job, _ = raw_value(config, "uok_pushgateway_job")
     gateway_timeout, _ = raw_value(config, "uok_pushgateway_timeout")
@@ -185,6 +193,7 @@ def resolve(config: pytest.Config) -> Settings:
         rerun_from=rerun_path,
         excerpt_chars=excerpt if excerpt is not None else 4096,
         checkpoint_s=checkpoint if checkpoint is not None else 30.0,
+        gate=bool(gate),
         pushgateway=gateway or None,
         pushgateway_job=str(job).strip() if job and str(job).strip() else "pytest-uok",
         pushgateway_timeout_s=gateway_timeout if gateway_timeout is not None else 5.0,

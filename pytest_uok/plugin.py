@@ -10,13 +10,14 @@ from pytest_uok import hookspecs, options
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.failure_facts import FailureFactsPlugin
+from pytest_uok.gating import make_gating_plugin
 from pytest_uok.observe import ObservePlugin
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
-PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun", "uok-observe")
+PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun", "uok-gating", "uok-observe")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,6 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
         recording = RecordingPlugin(config, settings)
         config.stash[RECORDING] = recording
         pm.register(recording, "uok-recording")
+        if settings.gate:
+            pm.register(make_gating_plugin(config, settings), "uok-gating")
         pm.register(ObservePlugin(config, settings, recording), "uok-observe")
 
 

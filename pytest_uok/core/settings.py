@@ -15,6 +15,7 @@ class Settings:
     rerun_from: Path | None = None
     excerpt_chars: int = 4096
     checkpoint_s: float = 30.0
+    gate: bool = False
     pushgateway: str | None = None
     pushgateway_job: str = "pytest-uok"
     pushgateway_timeout_s: float = 5.0

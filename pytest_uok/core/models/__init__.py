@@ -8,6 +8,7 @@ from pytest_uok.core.models.environment import EnvironmentArtifact
 from pytest_uok.core.models.events import EventEnvelope
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.models.verdict import EvidenceIndex, GateBreakers, Verdict
 
 #: Every artifact model by the file it is written to; the shipped schema files are generated
 #: from these, and readers validate against them.
@@ -17,6 +18,9 @@ ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
     "failure_digest.json": FailureDigest,
     "environment.json": EnvironmentArtifact,
     "events.jsonl": EventEnvelope,
+    "verdict.json": Verdict,
+    "gate_breakers.json": GateBreakers,
+    "index.json": EvidenceIndex,
 }
 
 __all__ = [
@@ -24,7 +28,10 @@ __all__ = [
     "ArtifactModelBase",
     "EnvironmentArtifact",
     "EventEnvelope",
+    "EvidenceIndex",
     "FailureDigest",
+    "GateBreakers",
     "ReplayBundle",
     "Summary",
+    "Verdict",
 ]

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext, StrictModel
+from pytest_uok.core.models.verdict import VerdictSummary
 
 Outcome = Literal[
     "passed",
@@ -119,4 +120,5 @@ class Summary(ArtifactModelBase):
     collection_errors: list[CollectionError] = Field(default_factory=list)
     shard: ShardContext = Field(default_factory=ShardContext)
     replay_bundle: ReplayPointer
+    verdict: VerdictSummary | None = Field(default=None, description="the gates' verdict when gated")
     tests: list[TestEntry]

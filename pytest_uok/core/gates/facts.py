@@ -1,0 +1,187 @@
+"""The facts gates decide on: a run's artifacts read back from its folder, loaded once, on demand."""
+
+from __future__ import annotations
+
+import fnmatch
+import shlex
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.gates.config import read_toml
+from pytest_uok.core.gates.result import GateArtifactError
+from pytest_uok.core.models.summary import Summary, TestEntry
+from pytest_uok.core.readback import load_artifact, read_json_object
+
+#: The default policy file, relative to the run's rootdir.
+DEFAULT_POLICY = Path("tests") / "suite_classification.toml"
+
+
+def suite_patterns(policy: dict[str, Any] | None) -> dict[str, list[str]]:
+    """``{suite: [path or glob, ...]}`` from a parsed policy document's ``[suite.NAME]`` tables."""
+    suites = (policy or {}).get("suite", {})
+    if not isinstance(suites, dict):
+        return {}
+    out: dict[str, list[str]] = {}
+    for name, table in suites.items():
+        files = table.get("files", []) if isinstance(table, dict) else []
+        out[str(name)] = [str(f) for f in files] if isinstance(files, list) else []
+    return out
+
+
+def pattern_matches(pattern: str, file: str) -> bool:
+    """A suite entry names a file, a folder (everything below it) or a glob."""
+    pattern = pattern.strip().removeprefix("./")
+    if file == pattern:
+        return True
+    if file.startswith(pattern.rstrip("/") + "/"):
+        return True
+    return any(ch in pattern for ch in "*?[") and fnmatch.fnmatchcase(file, pattern)
+
+
+class RunFacts:
+    """A run's artifacts in ``out_dir`` plus the policy file, read lazily and cached.
+
+    Properties a gate cannot do without raise GateArtifactError, which the runner retries and
+    finally turns into manual-attention; optional facts are None when absent.
+    """
+
+    def __init__(
+        self,
+        out_dir: Path,
+        policy_path: Path | None = None,
+        baseline_dir: Path | None = None,
+        gate_command: str | None = None,
+    ) -> None:
+        self.out_dir = out_dir
+        self._policy_path = policy_path
+        self.baseline_dir = baseline_dir
+        #: The command that gates this folder again, e.g. ``pytest-uok gate .uok``.
+        self.gate_command = gate_command or shlex.join(["pytest-uok", "gate", str(out_dir)])
+
+    # -- artifacts ----------------------------------------------------------------------
+
+    def path(self, name: str) -> Path:
+        return self.out_dir / name
+
+    def shown(self, name: str) -> str:
+        """An artifact path as evidence: the folder as given, then the file."""
+        return str(self.out_dir / name)
+
+    @cached_property
+    def summary(self) -> Summary:
+        try:
+            return load_artifact(self.path("summary.json"), Summary)
+        except UokInputError as exc:
+            raise GateArtifactError(exc.message) from None
+
+    @cached_property
+    def summary_raw(self) -> dict[str, Any]:
+        """summary.json as a plain object, for fields added by other concerns."""
+        self.summary  # noqa: B018 - validates first, so a broken file is reported once
+        try:
+            return read_json_object(self.path("summary.json"))
+        except UokInputError as exc:
+            raise GateArtifactError(exc.message) from None
+
+    def optional(self, name: str) -> dict[str, Any] | None:
+        """An optional artifact as a plain object; None when absent, GateArtifactError when corrupt."""
+        path = self.path(name)
+        if not path.exists():
+            return None
+        try:
+            return read_json_object(path)
+        except UokInputError as exc:
+            raise GateArtifactError(exc.message) from None
+
+    @cached_property
+    def waiver_audit(self) -> dict[str, Any] | None:
+        return self.optional("waiver_audit.json")
+
+    @cached_property
+    def baseline_summary(self) -> dict[str, Any] | None:
+        if self.baseline_dir is None:
+            return None
+        path = self.baseline_dir / "summary.json" if self.baseline_dir.is_dir() else self.baseline_dir
+        try:
+            return read_json_object(path)
+        except UokInputError as exc:
+            raise GateArtifactError(exc.message) from None
+
+    # -- policy -------------------------------------------------------------------------
+
+    @property
+    def policy_path(self) -> Path:
+        """The policy file the run used: the summary's record of it, or the configured/default one."""
+        classification = self.classification
+        if classification and classification.get("policy_path"):
+            recorded = Path(str(classification["policy_path"]))
+            return recorded if recorded.is_absolute() else Path(self.summary.rootdir) / recorded
+        if self._policy_path is not None:
+            return self._policy_path
+        return Path(self.summary.rootdir) / DEFAULT_POLICY
+
+    @cached_property
+    def policy(self) -> dict[str, Any] | None:
+        """The parsed policy file, None when there is none."""
+        try:
+            return read_toml(self.policy_path)
+        except UokInputError as exc:
+            raise GateArtifactError(exc.message) from None
+
+    @property
+    def classification(self) -> dict[str, Any] | None:
+        block = self.summary_raw.get("classification")
+        return block if isinstance(block, dict) else None
+
+    # -- derived ------------------------------------------------------------------------
+
+    @cached_property
+    def _suite_patterns(self) -> dict[str, list[str]]:
+        return suite_patterns(self.policy)
+
+    def suites_of_file(self, file: str) -> list[str]:
+        return [
+            name for name, pats in self._suite_patterns.items() if any(pattern_matches(p, file) for p in pats)
+        ]
+
+    def suite_of(self, test: TestEntry) -> str | None:
+        """The test's suite as recorded, or as the policy file's suite tables say."""
+        if test.suite:
+            return test.suite
+        found = self.suites_of_file(test.file)
+        return found[0] if len(found) == 1 else None
+
+    @cached_property
+    def quarantined_targets(self) -> set[str]:
+        """Node ids (or files) protected by a quarantine that still holds."""
+        audit = self.waiver_audit or {}
+        out: set[str] = set()
+        for entry in audit.get("entries", []) if isinstance(audit.get("entries"), list) else []:
+            if (
+                isinstance(entry, dict)
+                and entry.get("kind") == "quarantine"
+                and entry.get("state") in ("valid", "expiring")
+            ):
+                out.add(str(entry.get("target", "")))
+        return out
+
+    def is_quarantined(self, nodeid: str) -> bool:
+        targets = self.quarantined_targets
+        return nodeid in targets or nodeid.split("::", 1)[0] in targets
+
+    def display(self, path: Path) -> str:
+        """A path as the user sees it: relative to the run's rootdir when it lies below it."""
+        try:
+            return str(path.relative_to(self.summary.rootdir))
+        except (ValueError, GateArtifactError):
+            return str(path)
+
+    def pytest_command(self, *args: str) -> str:
+        """A pytest command run from the run's rootdir."""
+        return shlex.join(["pytest", *args])
+
+    def gate_reproduce(self, gate_id: str) -> str:
+        """The command that evaluates one gate again over this folder."""
+        return f"{self.gate_command} --only {shlex.quote(gate_id)}"

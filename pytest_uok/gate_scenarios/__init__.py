@@ -1,0 +1,1 @@
+"""Scenario artifact folders with golden verdicts, for ``pytest-uok gate --self-test``."""
