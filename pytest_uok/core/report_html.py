@@ -155,6 +155,8 @@ def _verdict(view: RunView) -> str:
     if verdict is None:
         return ""
     mode = f" <span class='meta'>mode {_e(verdict.mode)}</span>" if verdict.mode else ""
+    if verdict.health and verdict.health != "healthy":
+        mode += f" <span class='meta'>gating health {_e(verdict.health)}</span>"
     failed = ""
     if verdict.failed_gates:
         failed = " failed: " + ", ".join(f"<code>{_e(g)}</code>" for g in verdict.failed_gates)
@@ -181,6 +183,9 @@ def _verdict(view: RunView) -> str:
         ]
         header = ["gate", "status", "blocking", "duration", "breaker", "detail", "reproduce"]
         parts.append(_table(header, rows))
+    if verdict.next_actions:
+        items = "".join(f"<li>{_e(action)}</li>" for action in verdict.next_actions[:20])
+        parts.append(f"<p>Next:</p><ul>{items}</ul>")
     return _section("verdict", "Gate verdict", *parts)
 
 

@@ -113,7 +113,10 @@ def _verdict(view: RunView) -> list[str]:
         return []
     mode = f" ({verdict.mode})" if verdict.mode else ""
     mark = "✅" if verdict.overall == "pass" else "❌"
-    lines = ["## Gate verdict", "", f"{mark} **{verdict.overall}**{mode}"]
+    health = (
+        f", gating health {code(verdict.health)}" if verdict.health and verdict.health != "healthy" else ""
+    )
+    lines = ["## Gate verdict", "", f"{mark} **{verdict.overall}**{mode}{health}"]
     if verdict.failed_gates:
         lines[-1] += " — failed: " + ", ".join(code(g) for g in verdict.failed_gates)
     lines.append("")
@@ -132,6 +135,10 @@ def _verdict(view: RunView) -> list[str]:
         ]
         header = ["gate", "status", "blocking", "duration", "breaker", "detail", "reproduce"]
         lines += [*table(header, rows), ""]
+    if verdict.next_actions:
+        lines += ["Next:", ""]
+        lines += [f"- {cell(action)}" for action in verdict.next_actions[:20]]
+        lines.append("")
     return lines
 
 

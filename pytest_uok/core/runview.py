@@ -58,6 +58,8 @@ class VerdictView:
     mode: str | None
     gates: tuple[GateView, ...]
     failed_gates: tuple[str, ...]
+    next_actions: tuple[str, ...] = ()
+    health: str | None = None
 
 
 @dataclass(frozen=True)
@@ -227,11 +229,16 @@ def verdict_from(data: dict[str, Any], breakers_file: dict[str, Any] | None = No
     else:
         failed_ids = tuple(g.id for g in gates if g.blocking and g.status not in ("pass", "skip", "warn"))
     mode = data.get("mode")
+    actions = data.get("operator_next_actions")
+    health = data.get("health")
+    health_status = health.get("status") if isinstance(health, dict) else health
     return VerdictView(
         overall=_text(data.get("overall")) or "unknown",
         mode=str(mode) if mode else None,
         gates=gates,
         failed_gates=failed_ids,
+        next_actions=tuple(str(a) for a in actions) if isinstance(actions, list) else (),
+        health=str(health_status) if health_status else None,
     )
 
 

@@ -56,7 +56,10 @@ def test_markdown_shows_counts_suites_failures_flaky_and_quarantined(plain_run: 
 
 def test_markdown_shows_the_verdict_and_triage_when_present(gated_run: Path) -> None:
     md = render_markdown(load_run(gated_run))
-    assert "## Gate verdict\n\n❌ **fail** (strict) — failed: `tests-green`" in md
+    assert (
+        "## Gate verdict\n\n❌ **fail** (strict), gating health `needs-repair` — failed: `tests-green`" in md
+    )
+    assert "Next:\n\n- pytest --uok-rerun-from .uok/summary.json" in md
     assert (
         "| `coverage` | ⚠️ warn | no | 1.50 s | half-open | line coverage 78% is under 80% | `pytest --cov` |"
         in md

@@ -61,26 +61,21 @@ def test_every_session_writes_the_reports(pytester: pytest.Pytester, run_uok: Ca
     run.result.stdout.fnmatch_lines(["report: .uok/report.html"])
 
 
-def test_a_verdict_written_at_session_end_is_in_the_reports(pytester: pytest.Pytester) -> None:
-    # A gating plugin writes verdict.json in a trylast sessionfinish; the reports come after it.
+def test_a_gated_session_has_the_verdict_in_its_reports(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    # The gates decide in a trylast sessionfinish; the reports are rendered after them.
     pytester.makepyfile(test_calc=PROJECT)
-    pytester.makeconftest(
-        f"""
-        import json, pytest
-
-        @pytest.hookimpl(trylast=True)
-        def pytest_sessionfinish(session):
-            out = session.config.rootpath / ".uok" / "verdict.json"
-            out.write_text(json.dumps({VERDICT!r}))
-        """
-    )
-    result = pytester.runpytest()
-    assert result.ret == 1
-    md = (pytester.path / ".uok" / "report.md").read_text("utf-8")
-    assert "## Gate verdict" in md
-    assert "`tests-green`" in md
-    metrics = (pytester.path / ".uok" / "metrics.prom").read_text("utf-8")
-    assert 'uok_gate_breaker_state{gate="tests-green",shard="0/1"} 2.0' in metrics
+    run = run_uok("--uok-gate")
+    assert run.ret == 1
+    verdict = run.get("verdict.json")
+    md = (run.out / "report.md").read_text("utf-8")
+    assert f"## Gate verdict\n\n❌ **{verdict['overall']}**" in md
+    assert "| `test_results` | ❌ fail | yes |" in md
+    metrics = (run.out / "metrics.prom").read_text("utf-8")
+    assert 'uok_gate_runs_total{gate="test_results",shard="0/1",status="fail"} 1.0' in metrics
+    assert 'uok_gate_breaker_state{gate="test_results",shard="0/1"} 0.0' in metrics
+    assert 'uok_verdict_passed{mode="strict",shard="0/1"} 0.0' in metrics
 
 
 def test_an_unreachable_pushgateway_only_warns(

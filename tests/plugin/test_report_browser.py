@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from tests.helpers.runs import VERDICT
 
 CHROMIUM = next(
     (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))),
@@ -83,17 +80,7 @@ def test_report_html_in_a_browser(pytester: pytest.Pytester, tmp_path: Path) -> 
             assert len([1, 2]) == 2
         """
     )
-    # A gating plugin writing verdict.json at session end, as the gates do.
-    pytester.makeconftest(
-        f"""
-        import pytest
-
-        @pytest.hookimpl(trylast=True)
-        def pytest_sessionfinish(session):
-            (session.config.rootpath / ".uok" / "verdict.json").write_text({json.dumps(VERDICT)!r})
-        """
-    )
-    result = pytester.runpytest()
+    result = pytester.runpytest("--uok-gate")
     assert result.ret == 1
     page = open_page(pytester.path / ".uok" / "report.html", tmp_path)
     assert page.console == []
@@ -103,5 +90,5 @@ def test_report_html_in_a_browser(pytester: pytest.Pytester, tmp_path: Path) -> 
     assert "test_orders.py::test_total" in page.dom
     assert "order total is wrong" in page.dom
     assert "Gate verdict" in page.dom
-    assert "tests-green" in page.dom
+    assert "test_results" in page.dom
     assert "pytest-uok: failed" in page.dom
