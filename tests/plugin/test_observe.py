@@ -206,3 +206,15 @@ def test_no_reports_of_an_earlier_run_when_this_runs_summary_was_not_written(
     result = pytester.runpytest("--uok-out", "blocked/out")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["uok: reports not written: this run's summary.json was not written"])
+
+
+def test_gating_written_artifacts_renders_the_reports_again(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun], run_shell: Callable[..., Any]
+) -> None:
+    pytester.makepyfile(test_calc=PROJECT)
+    run = run_uok()
+    assert "Gate verdict" not in (run.out / "report.md").read_text("utf-8")
+    result = run_shell(quoted("pytest-uok", "gate", str(run.out)), pytester.path)
+    assert result.returncode == 1, result.stderr
+    assert "## Gate verdict" in (run.out / "report.md").read_text("utf-8")
+    assert "uok_gate_runs_total" in (run.out / "metrics.prom").read_text("utf-8")
