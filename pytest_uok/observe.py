@@ -94,26 +94,27 @@ class ObservePlugin:
             )
 
     def _push(self, gateway: str) -> None:
-        from pytest_uok.core.metrics import describe_push_error, grouping_key, push_metrics
+        from pytest_uok.core.metrics import describe_push_error, grouping_key, push_metrics, shown_gateway
 
         assert self.rendered is not None
         view = self.rendered.view
         job = self.settings.pushgateway_job
         events = self.recording.events
+        shown = shown_gateway(gateway)
         try:
             push_metrics(view, gateway, job=job, timeout=self.settings.pushgateway_timeout_s)
         except Exception as exc:  # unreachable, refused, timed out, HTTP error: all only warn
             reason = describe_push_error(exc)
             self.warnings.append(
-                f"could not push metrics to the Pushgateway {gateway}: {reason} "
+                f"could not push metrics to the Pushgateway {shown}: {reason} "
                 "(the test run's result is not affected; metrics.prom has them)"
             )
             if events is not None:
-                events.emit("metrics_push_failed", gateway=gateway, job=job, error=reason)
+                events.emit("metrics_push_failed", gateway=shown, job=job, error=reason)
             return
-        self.pushed = f"{gateway} (job {job}, shard {view.shard_label})"
+        self.pushed = f"{shown} (job {job}, shard {view.shard_label})"
         if events is not None:
-            events.emit("metrics_pushed", gateway=gateway, job=job, grouping_key=grouping_key(view))
+            events.emit("metrics_pushed", gateway=shown, job=job, grouping_key=grouping_key(view))
 
     def _shown(self, path: Path) -> str:
         try:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_uok.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.metrics import DEFAULT_JOB, describe_push_error, push_metrics
+from pytest_uok.core.metrics import DEFAULT_JOB, describe_push_error, push_metrics, shown_gateway
 from pytest_uok.core.reports import append_step_summary, render_reports
 from pytest_uok.core.runview import SUMMARY
 from pytest_uok.core.settings import parse_gateway_url, parse_positive_float
@@ -92,13 +92,14 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     print(f"appended report.md to {target}")
         if args.pushgateway:
+            shown = shown_gateway(args.pushgateway)
             try:
                 push_metrics(rendered.view, args.pushgateway, job=args.job, timeout=args.timeout)
             except Exception as exc:  # the user asked for the push: say why it failed, no traceback
                 reason = describe_push_error(exc)
-                print(f"pytest-uok report: could not push to {args.pushgateway}: {reason}", file=sys.stderr)
+                print(f"pytest-uok report: could not push to {shown}: {reason}", file=sys.stderr)
                 code = EXIT_FAILED
             else:
                 shard = rendered.view.shard_label
-                print(f"pushed metrics to {args.pushgateway} (job {args.job}, shard {shard})")
+                print(f"pushed metrics to {shown} (job {args.job}, shard {shard})")
     return code

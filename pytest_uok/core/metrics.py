@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from prometheus_client import CollectorRegistry, generate_latest, push_to_gateway
 from prometheus_client.core import (
@@ -20,6 +21,7 @@ from prometheus_client.core import (
     HistogramMetricFamily,
     Metric,
 )
+from prometheus_client.exposition import basic_auth_handler, default_handler
 
 from pytest_uok.core.outcomes import ALL_OUTCOMES
 from pytest_uok.core.runview import UNCLASSIFIED, RunView, breaker_code
@@ -231,14 +233,49 @@ def grouping_key(view: RunView) -> dict[str, str]:
     return {"shard": view.shard_label}
 
 
+def split_credentials(gateway: str) -> tuple[str, str | None, str | None]:
+    """The address without ``user:password@``, and the user and password it carried."""
+    parts = urlsplit(gateway if "://" in gateway else f"http://{gateway}")
+    if parts.username is None:
+        return gateway, None, None
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return bare, unquote(parts.username), unquote(parts.password or "")
+
+
+def shown_gateway(gateway: str) -> str:
+    """The address as terminals and events may show it: credentials never appear."""
+    bare, user, _ = split_credentials(gateway)
+    if user is None:
+        return gateway
+    scheme, sep, rest = bare.partition("://")
+    return f"{scheme}{sep}***@{rest}"
+
+
 def push_metrics(view: RunView, gateway: str, job: str = DEFAULT_JOB, timeout: float = 10.0) -> None:
     """Replace this job and shard's group on the Pushgateway with the run's metrics.
 
-    Raises whatever the HTTP client raises (OSError, URLError, HTTPError, ValueError); the
-    caller decides how loud an unreachable gateway is.
+    ``user:password@`` in the address is sent as HTTP basic auth. Raises whatever the HTTP
+    client raises (OSError, URLError, HTTPError, ValueError); the caller decides how loud an
+    unreachable gateway is.
     """
+    bare, user, password = split_credentials(gateway)
+    handler: Any = default_handler
+    if user is not None:
+
+        def handler(url: str, method: str, timeout: float | None, headers: Any, data: bytes) -> Any:
+            return basic_auth_handler(url, method, timeout, headers, data, user, password)
+
     push_to_gateway(
-        gateway, job=job, registry=build_registry(view), grouping_key=grouping_key(view), timeout=timeout
+        bare,
+        job=job,
+        registry=build_registry(view),
+        grouping_key=grouping_key(view),
+        timeout=timeout,
+        handler=handler,
     )
 
 

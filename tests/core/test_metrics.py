@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from pytest_uok.core.metrics import DURATION_BUCKETS, build_registry, render_metrics
+from pytest_uok.core.metrics import (
+    DURATION_BUCKETS,
+    build_registry,
+    push_metrics,
+    render_metrics,
+    shown_gateway,
+)
 from pytest_uok.core.runview import breaker_code, load_run
 from tests.helpers.runs import TRIAGE, VERDICT, entry, failure_doc, sample_tests, summary_doc, write_run
 
@@ -193,3 +199,36 @@ def test_promtool_accepts_the_metrics(full_run: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "", result.stdout
     assert result.stderr.strip() == "", result.stderr
+
+
+def test_credentials_in_the_address_become_basic_auth_and_are_never_shown(full_run: Path) -> None:
+    import base64
+    import http.server
+    import threading
+
+    seen: list[tuple[str, str, str | None]] = []
+
+    class Gateway(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append((self.command, self.path, self.headers.get("Authorization")))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://ci%40team:s3cr%3At@127.0.0.1:{server.server_port}"
+        push_metrics(load_run(full_run), url, job="nightly", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    [(method, path, auth)] = seen
+    assert (method, path) == ("PUT", "/metrics/job/nightly/shard@base64/MC8x")
+    assert auth == "Basic " + base64.b64encode(b"ci@team:s3cr:t").decode()
+    assert shown_gateway(url) == f"http://***@127.0.0.1:{server.server_port}"
+    assert shown_gateway("gw:9091") == "gw:9091"

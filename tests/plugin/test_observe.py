@@ -82,14 +82,19 @@ def test_an_unreachable_pushgateway_only_warns(
     pytester: pytest.Pytester, run_uok: Callable[..., UokRun]
 ) -> None:
     pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
-    url = f"http://127.0.0.1:{closed_port()}"
-    run = run_uok("--uok-pushgateway", url, "--uok-pushgateway-timeout", "2")
+    port = closed_port()
+    run = run_uok(
+        "--uok-pushgateway", f"http://ci:hunter2@127.0.0.1:{port}", "--uok-pushgateway-timeout", "2"
+    )
     assert run.ret == 0
-    run.result.stdout.fnmatch_lines([f"uok warning: could not push metrics to the Pushgateway {url}: *"])
+    shown = f"http://***@127.0.0.1:{port}"
+    run.result.stdout.fnmatch_lines([f"uok warning: could not push metrics to the Pushgateway {shown}: *"])
     failed = [e for e in run.events if e["kind"] == "metrics_push_failed"]
     assert len(failed) == 1
-    assert failed[0]["data"]["gateway"] == url
+    assert failed[0]["data"]["gateway"] == shown
     assert (run.out / "metrics.prom").exists()
+    assert "hunter2" not in run.result.stdout.str()
+    assert "hunter2" not in json.dumps(failed)
 
 
 def test_the_pushgateway_can_come_from_the_environment(
