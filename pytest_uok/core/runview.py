@@ -244,8 +244,8 @@ def verdict_from(data: dict[str, Any], breakers_file: dict[str, Any] | None = No
 
 def triage_from(data: dict[str, Any]) -> TriageView:
     """A triage view from triage_diff.json's object (or the summary's triage_diff block)."""
-    summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
-    summary = dict(summary or {})
+    # triage_diff.json nests its counts under "summary"; summary.json's block is those counts.
+    summary = dict(data["summary"]) if isinstance(data.get("summary"), dict) else dict(data)
     count = _int(summary.get("regression_count", data.get("regression_count")))
     diagnostics = data.get("ranked_diagnostics") if isinstance(data.get("ranked_diagnostics"), list) else []
     commands = data.get("recommended_commands")

@@ -264,3 +264,12 @@ def test_a_merged_run_shows_each_shards_load_from_the_manifests(tmp_path: Path) 
         (1, 2, 7.0, 3.0),
     ]
     assert "Shard balance" in render_html(view)
+
+
+def test_the_summarys_triage_block_is_enough_to_show_the_comparison(plain_run: Path) -> None:
+    from pytest_uok.core.runview import triage_from
+
+    view = load_run(plain_run)
+    view.triage = triage_from(TRIAGE["summary"])
+    md = render_markdown(view)
+    assert "Status: **regression**, 1 regression (baseline run `20251231T000000Z-00000000`)" in md
