@@ -25,3 +25,16 @@ def pytest_uok_summary(config: pytest.Config, summary: Any) -> None:
 @pytest.hookspec
 def pytest_uok_gates(config: pytest.Config) -> list[Any] | None:
     """Return extra gates (``pytest_uok.core.gates.Gate`` objects, e.g. made with ``@gate``) to evaluate."""
+
+
+@pytest.hookspec(firstresult=True)
+def pytest_uok_suite(config: pytest.Config, item: pytest.Item, suites: list[str]) -> str | None:
+    """Return the suite of ``item``; ``suites`` are those whose policy entries match its file."""
+
+
+@pytest.hookspec(firstresult=True)
+def pytest_uok_quarantine(config: pytest.Config, item: pytest.Item, entry: Any) -> Any:
+    """Return the quarantine of ``item``: a ``QuarantineEntry`` (or a dict of its fields), or False.
+
+    ``entry`` is the policy file's matching ``QuarantineEntry`` or None; return None to defer.
+    """

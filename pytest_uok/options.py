@@ -16,6 +16,7 @@ from pytest_uok.core.settings import (
     parse_bool,
     parse_gateway_url,
     parse_non_negative_float,
+    parse_non_negative_int,
     parse_positive_float,
     parse_positive_int,
 )
@@ -96,6 +97,47 @@ OPTIONS: list[Option] = [
         "evaluate the gates after the session and write verdict.json; a failed blocking gate "
         "fails the run (exit 6 when the tests themselves passed)",
         parse=parse_bool,
+    ),
+    Option(
+        "--uok-policy",
+        "uok_policy",
+        "the policy file: suites, quarantine, waivers (default: tests/suite_classification.toml)",
+        env="UOK_POLICY",
+        metavar="PATH",
+    ),
+    Option(
+        "--uok-suite",
+        "uok_suite",
+        "run only the tests of these suites of the policy file (comma-separated names)",
+        metavar="NAME",
+    ),
+    Option(
+        "--uok-profile",
+        "uok_profile",
+        "run only the suites of this [profile.NAME] of the policy file",
+        metavar="NAME",
+    ),
+    Option(
+        "--uok-reruns",
+        "uok_reruns",
+        "rerun a failing test up to N times in the same session; failed-then-passed is 'flaky' (default: 0)",
+        parse=parse_non_negative_int,
+        metavar="N",
+    ),
+    Option(
+        "--uok-attempt-to-fix",
+        "uok_attempt_to_fix",
+        "run each quarantined test N times and report those passing every attempt as ready to release",
+        parse=parse_non_negative_int,
+        flag_only=True,
+        metavar="N",
+    ),
+    Option(
+        "--uok-waiver-max-days",
+        "uok_waiver_max_days",
+        "longest a waiver may last from created to expires (default: 30, or [settings] of the policy)",
+        parse=parse_positive_int,
+        metavar="DAYS",
     ),
     Option(
         "--uok-pushgateway",

@@ -12,12 +12,20 @@ from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.failure_facts import FailureFactsPlugin
 from pytest_uok.gating import make_gating_plugin
 from pytest_uok.observe import ObservePlugin
+from pytest_uok.policy_setup import POLICY_PLUGIN_NAMES, configure_policy
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
-PLUGIN_NAMES = ("uok-failure-facts", "uok-recording", "uok-rerun", "uok-gating", "uok-observe")
+PLUGIN_NAMES = (
+    "uok-failure-facts",
+    "uok-recording",
+    "uok-rerun",
+    "uok-gating",
+    *POLICY_PLUGIN_NAMES,
+    "uok-observe",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if settings.gate:
             pm.register(make_gating_plugin(config, settings), "uok-gating")
         pm.register(ObservePlugin(config, settings, recording), "uok-observe")
+    configure_policy(config)
 
 
 def _as_typed(config: pytest.Config, path: Path) -> Path:

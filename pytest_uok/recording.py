@@ -166,17 +166,20 @@ class RecordingPlugin:
         subtest = None
         if SubtestReport is not None and isinstance(report, SubtestReport):
             subtest = _subtest_description(report)
+        # uok_outcome / uok_category: set where a rerun or a quarantine changed the report.
+        outcome = getattr(report, "uok_outcome", None) or report.outcome
         rec = self.recorder.add_test_report(
             report.nodeid,
             report.when,
-            report.outcome,
+            outcome,
             report.duration,
             hasattr(report, "wasxfail"),
             subtest,
             getattr(report, "count_towards_summary", True),
             getattr(report, "uok_attempt", 1),
+            getattr(report, "uok_category", None),
         )
-        if report.outcome == "failed" and subtest is None:
+        if (report.outcome == "failed" or outcome != report.outcome) and subtest is None:
             self._keep_failure(rec, report)
         if self.settings.checkpoint_s and time.monotonic() >= self._next_checkpoint:
             self._next_checkpoint = time.monotonic() + self.settings.checkpoint_s

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_uok.core.attempts import AttemptState
+from pytest_uok.core.quarantine import Cover
 from pytest_uok.core.settings import Settings
 from pytest_uok.recording import RecordingPlugin
 
@@ -11,3 +13,12 @@ from pytest_uok.recording import RecordingPlugin
 SETTINGS = pytest.StashKey[Settings]()
 #: The controller's recording plugin: its ``recorder``, ``info`` and ``shard`` (absent on workers).
 RECORDING = pytest.StashKey[RecordingPlugin]()
+
+#: The suite an item belongs to (None when its file is unclassified).
+ITEM_SUITE = pytest.StashKey[str | None]()
+#: The quarantine entry covering an item, judged on the day of the run.
+ITEM_QUARANTINE = pytest.StashKey[Cover | None]()
+#: The waiver covering an item (a protecting one first).
+ITEM_WAIVER = pytest.StashKey[Cover | None]()
+#: The attempt an item is on while --uok-reruns / --uok-attempt-to-fix run it again.
+ITEM_ATTEMPT = pytest.StashKey[AttemptState]()

@@ -74,8 +74,13 @@ def combine(current: str | None, when: str, new: str) -> str:
     if current is None:
         return new
     if when == "teardown":
-        if new == "error" and current in ("passed", "xpassed", "skipped", "xfailed"):
-            return "error"
+        if new in ("error", "quarantined", "waived") and current in (
+            "passed",
+            "xpassed",
+            "skipped",
+            "xfailed",
+        ):
+            return new
         return current
     if current in ("error", "failed") and when == "call":
         return current

@@ -12,6 +12,9 @@ from typing import Any
 
 from pytest_uok.core.outcomes import FAILING_OUTCOMES, combine, phase_outcome, report_category
 
+#: Attempt outcomes whose failing phase is recorded (protected failures are failures too).
+RECORDED_FAILURES = FAILING_OUTCOMES | {"quarantined", "waived"}
+
 #: How many failed subtest descriptions one record keeps.
 MAX_SUBTEST_FAILURES = 50
 
@@ -131,7 +134,7 @@ class RunRecorder:
                 new = "failed"
             before = att.outcome
             att.outcome = combine(before, when, new)
-            if att.outcome in FAILING_OUTCOMES and before not in FAILING_OUTCOMES:
+            if att.outcome in RECORDED_FAILURES and before not in RECORDED_FAILURES:
                 att.phase = when
         if counted:
             if category is None:

@@ -32,6 +32,17 @@ def parse_positive_int(value: str, what: str) -> int:
     return number
 
 
+def parse_non_negative_int(value: str, what: str) -> int:
+    """An integer >= 0, or ValueError with a sentence saying what was wrong."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number, got {value!r}") from None
+    if number < 0:
+        raise ValueError(f"{what} must be zero or more, got {number}")
+    return number
+
+
 def parse_non_negative_float(value: str, what: str) -> float:
     try:
         number = float(value)

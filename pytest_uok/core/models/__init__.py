@@ -9,6 +9,7 @@ from pytest_uok.core.models.events import EventEnvelope
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.verdict import EvidenceIndex, GateBreakers, Verdict
+from pytest_uok.core.models.waiver_audit import WaiverAudit
 
 #: Every artifact model by the file it is written to; the shipped schema files are generated
 #: from these, and readers validate against them.
@@ -21,6 +22,7 @@ ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
     "verdict.json": Verdict,
     "gate_breakers.json": GateBreakers,
     "index.json": EvidenceIndex,
+    "waiver_audit.json": WaiverAudit,
 }
 
 __all__ = [
@@ -34,4 +36,5 @@ __all__ = [
     "ReplayBundle",
     "Summary",
     "Verdict",
+    "WaiverAudit",
 ]

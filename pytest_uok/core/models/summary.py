@@ -88,6 +88,34 @@ class SuiteCounts(StrictModel):
     passed: bool = True
 
 
+class Classification(StrictModel):
+    """What the policy file says about this run's test files (present when a policy was read)."""
+
+    policy_path: str | None = Field(description="the policy file, relative to the rootdir when inside it")
+    error: str | None = Field(default=None, description="why the policy could not be read (fail safe)")
+    unclassified: list[str] = Field(default_factory=list, description="test files in no suite")
+    stale: list[str] = Field(
+        default_factory=list, description="'suite.NAME: entry' for entries naming no existing file"
+    )
+    duplicates: list[str] = Field(
+        default_factory=list, description="'file: suite, suite' for files matched by several suites"
+    )
+    unsorted: list[str] = Field(
+        default_factory=list, description="'suite.NAME: entry' where a suite's files leave alphabetical order"
+    )
+
+
+class FlakyTest(StrictModel):
+    """A test that failed and then passed on a rerun, with a quarantine entry ready to paste."""
+
+    nodeid: str
+    attempts: int = Field(ge=2)
+    failed_attempts: int = Field(ge=1)
+    suggested_category: str
+    why: str = Field(description="what the suggested category was inferred from")
+    quarantine_entry: str = Field(description="a [[quarantine]] TOML entry to paste into the policy file")
+
+
 class ReplayPointer(StrictModel):
     """Where to find the command that replays the run's failures."""
 
@@ -122,3 +150,9 @@ class Summary(ArtifactModelBase):
     replay_bundle: ReplayPointer
     verdict: VerdictSummary | None = Field(default=None, description="the gates' verdict when gated")
     tests: list[TestEntry]
+    classification: Classification | None = None
+    flaky: list[FlakyTest] = Field(default_factory=list)
+    ready_to_release: list[str] = Field(
+        default_factory=list,
+        description="quarantined tests that passed every --uok-attempt-to-fix attempt",
+    )

@@ -1,0 +1,168 @@
+"""Suite classification in a session: markers, --uok-suite / --uok-profile selection, summary fields."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_uok.core.classify import ClassificationReport, SuiteMatcher, classify
+from pytest_uok.core.models.summary import Classification, SuiteCounts, Summary
+from pytest_uok.core.outcomes import FAILING_OUTCOMES
+from pytest_uok.stash import ITEM_SUITE, RECORDING
+
+if TYPE_CHECKING:
+    from pytest_uok.policy_setup import PolicyContext
+
+#: The pseudo-suite of tests whose file is in no suite.
+UNCLASSIFIED = "unclassified"
+_WORKER_KEY = "uok_classification"
+
+
+class ClassificationPlugin:
+    """Puts every collected item in its suite and reports what the policy misses."""
+
+    def __init__(self, config: pytest.Config, ctx: PolicyContext) -> None:
+        self.config = config
+        self.ctx = ctx
+        self.matcher = SuiteMatcher(ctx.policy) if ctx.policy is not None else None
+        #: Every collected file and the suites whose entries match it (all processes' collections).
+        self.files: dict[str, list[str]] = {}
+        self.report: ClassificationReport | None = None
+
+    # -- collection (single process and xdist workers) ------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        if self.matcher is None:
+            return
+        hook = config.hook
+        wanted = set(self.ctx.suites)
+        kept: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
+        for item in items:
+            file = item.nodeid.split("::", 1)[0]
+            matched = self.matcher.suites_for(file)
+            self.files.setdefault(file, matched)
+            suite = hook.pytest_uok_suite(config=config, item=item, suites=list(matched))
+            item.stash[ITEM_SUITE] = suite
+            if suite:
+                item.add_marker(pytest.mark.uok_suite(suite, name=suite))
+            if wanted and suite not in wanted:
+                dropped.append(item)
+            else:
+                kept.append(item)
+        if dropped:
+            hook.pytest_deselected(items=dropped)
+            items[:] = kept
+        workeroutput = getattr(config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput[_WORKER_KEY] = self.files
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_uok_suite(self, config: pytest.Config, item: pytest.Item, suites: list[str]) -> str | None:
+        # Several matching suites are reported as duplicates; the first one in the file wins.
+        return suites[0] if suites else None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "setup" and self.matcher is not None:
+            report.uok_suite = item.stash.get(ITEM_SUITE, None)  # type: ignore[attr-defined]
+        return report
+
+    # -- controller -------------------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+        if isinstance(data, dict):
+            for file, suites in data.items():
+                self.files.setdefault(str(file), [str(s) for s in suites])
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "setup":
+            return
+        recording = self.config.stash.get(RECORDING, None)
+        if recording is None:
+            return
+        rec = recording.recorder.records.get(report.nodeid)
+        if rec is not None:
+            suite = getattr(report, "uok_suite", None)
+            rec.suite = suite if isinstance(suite, str) else None
+
+    def classification(self) -> Classification:
+        shown = self.ctx.shown_path(self.config.rootpath)
+        if self.ctx.policy is None:
+            return Classification(policy_path=shown, error=self.ctx.error)
+        if self.report is None:
+            self.report = classify(self.ctx.policy, self.files, Path(self.config.rootpath))
+        r = self.report
+        return Classification(
+            policy_path=shown,
+            unclassified=r.unclassified,
+            stale=r.stale,
+            duplicates=r.duplicates,
+            unsorted=r.unsorted,
+        )
+
+    def pytest_uok_summary(self, config: pytest.Config, summary: Summary) -> None:
+        by_suite: dict[str, Counter[str]] = {}
+        for test in summary.tests:
+            by_suite.setdefault(test.suite or UNCLASSIFIED, Counter())[test.outcome] += 1
+        suites = {}
+        for name in sorted(by_suite):
+            outcomes = by_suite[name]
+            failed = any(outcomes[o] for o in FAILING_OUTCOMES)
+            suites[name] = SuiteCounts(
+                total=sum(outcomes.values()), outcomes=dict(outcomes), passed=not failed
+            )
+        summary.suites = suites
+        summary.total_suites = len(suites)
+        summary.passed_suites = sum(1 for s in suites.values() if s.passed)
+        summary.classification = self.classification()
+
+    # -- terminal ---------------------------------------------------------------------------
+
+    def pytest_report_header(self, config: pytest.Config) -> str:
+        shown = self.ctx.shown_path(config.rootpath)
+        if self.ctx.policy is None:
+            return f"uok policy: {shown} UNREADABLE, nothing quarantined or waived ({self.ctx.error})"
+        p = self.ctx.policy
+        line = (
+            f"uok policy: {shown} ({len(p.suite)} suites, {len(p.quarantine)} quarantined, "
+            f"{len(p.waiver)} waivers)"
+        )
+        if self.ctx.suites:
+            line += f"; running suites: {', '.join(self.ctx.suites)}"
+        return line
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if hasattr(self.config, "workerinput"):
+            return
+        c = self.classification()
+        problems = [
+            ("unclassified file", c.unclassified),
+            ("duplicate classification", c.duplicates),
+            ("stale entry", c.stale),
+            ("unsorted suite", c.unsorted),
+        ]
+        if c.error is None and not any(values for _, values in problems):
+            return
+        tr = terminalreporter
+        tr.section("uok classification", sep="-", yellow=True)
+        if c.error:
+            tr.write_line(f"policy file unreadable, nothing quarantined or waived: {c.error}", red=True)
+        for label, values in problems:
+            for value in values:
+                tr.write_line(f"{label}: {value}")
+        if c.unclassified:
+            tr.write_line("propose suites for them with: pytest-uok classify (add --write to edit the file)")

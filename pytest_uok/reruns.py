@@ -1,0 +1,65 @@
+"""Running a test again in the same session: --uok-reruns for failures, --uok-attempt-to-fix."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_uok.core.attempts import AttemptState
+from pytest_uok.stash import ITEM_ATTEMPT, ITEM_QUARANTINE
+
+if TYPE_CHECKING:
+    from pytest_uok.policy_setup import PolicyContext
+
+
+class RerunPlugin:
+    """Runs each test's whole protocol once per attempt, so fixtures are torn down and set up again.
+
+    Every attempt goes through pytest's own protocol with the real next item: the test's
+    function-scoped fixtures are finalized after each attempt and broader ones only when the
+    next item does not share them, exactly as between two different tests; the next attempt
+    sets up whatever is missing. Works the same on xdist workers, which call this hook too.
+    """
+
+    def __init__(self, ctx: PolicyContext) -> None:
+        self.reruns = ctx.reruns
+        self.attempt_to_fix = ctx.attempt_to_fix
+        self._inside = False
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        if self._inside:
+            return None
+        cover = item.stash.get(ITEM_QUARANTINE, None)
+        fixing = bool(self.attempt_to_fix) and cover is not None and cover.protects
+        total = self.attempt_to_fix if fixing else self.reruns + 1
+        if total <= 1 and not fixing:
+            return None
+        failed_before = 0
+        session = item.session
+        for number in range(1, total + 1):
+            last = number == total
+            state = AttemptState(
+                number=number,
+                retry_on_failure=not fixing and not last,
+                final_if_passed=not fixing or last,
+                fixing=fixing,
+                failed_before=failed_before,
+            )
+            item.stash[ITEM_ATTEMPT] = state
+            self._inside = True
+            try:
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            finally:
+                self._inside = False
+            if session.shouldfail or session.shouldstop or state.skipped:
+                break
+            if state.failed:
+                failed_before += 1
+                if fixing:
+                    break
+            elif not fixing:
+                break
+        del item.stash[ITEM_ATTEMPT]
+        return True
