@@ -100,7 +100,9 @@ class RunView:
 
     @property
     def shard_label(self) -> str:
-        """The shard as the ``--uok-shard`` option spells it: ``index/total`` (``0/1`` unsharded)."""
+        """The shard as ``--uok-shard`` spells it: ``index/total``, ``0/1`` unsharded, ``all`` merged."""
+        if getattr(self.summary, "shards", None):
+            return "all"
         shard = self.summary.shard
         return f"{shard.index}/{shard.total}"
 

@@ -264,6 +264,7 @@ def test_a_merged_run_shows_each_shards_load_from_the_manifests(tmp_path: Path) 
         (1, 2, 7.0, 3.0),
     ]
     assert "Shard balance" in render_html(view)
+    assert view.shard_label == "all"
 
 
 def test_the_summarys_triage_block_is_enough_to_show_the_comparison(plain_run: Path) -> None:
