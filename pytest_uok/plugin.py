@@ -16,6 +16,7 @@ from pytest_uok.policy_setup import POLICY_PLUGIN_NAMES, configure_policy
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
+from pytest_uok.termination import SigtermInterrupt
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
 PLUGIN_NAMES = (
@@ -23,6 +24,7 @@ PLUGIN_NAMES = (
     "uok-recording",
     "uok-rerun",
     "uok-gating",
+    "uok-sigterm",
     *POLICY_PLUGIN_NAMES,
     "uok-observe",
 )
@@ -57,6 +59,10 @@ def pytest_configure(config: pytest.Config) -> None:
         pm.register(recording, "uok-recording")
         if settings.gate:
             pm.register(make_gating_plugin(config, settings), "uok-gating")
+        if settings.artifacts:
+            sigterm = SigtermInterrupt()
+            if pm.register(sigterm, "uok-sigterm"):
+                sigterm.install()
         pm.register(ObservePlugin(config, settings, recording), "uok-observe")
     configure_policy(config)
 

@@ -20,11 +20,16 @@ from pytest_uok.core.events import EventStream
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
 from pytest_uok.core.models.environment import EnvironmentBlock
 from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.outcomes import FAILING_OUTCOMES
 from pytest_uok.core.records import RunRecorder, TestRecord
 from pytest_uok.core.redact import Redactor
+from pytest_uok.core.sanitize import printable
 from pytest_uok.core.settings import Settings
 
 SubtestReport: Any = getattr(pytest, "SubtestReport", None)
+#: At most this many internal errors are kept, each at most this long.
+MAX_INTERNAL_ERRORS = 20
+MAX_INTERNAL_ERROR = 500
 
 
 def _unrepr(value: Any) -> Any:
@@ -83,6 +88,7 @@ class RecordingPlugin:
         self.internal_errors: list[str] = []
         self.written: list[str] = []
         self.out_dir = settings.out_dir
+        self.unfinished: set[str] = set()
         self._next_checkpoint = time.monotonic() + settings.checkpoint_s
 
     # -- facts gathered once ------------------------------------------------------------
@@ -122,8 +128,24 @@ class RecordingPlugin:
 
     # -- session hooks ------------------------------------------------------------------
 
+    def internal_error(self, what: str, exc: BaseException) -> None:
+        """Note a fault of the plugin itself: reported, and the artifacts marked incomplete.
+
+        A fault in the recorder never changes the session's exit status (a green run stays
+        green, a red one red); the terminal and summary.json (complete: false) say what failed.
+        """
+        line = f"{what} failed: {type(exc).__name__}: {exc}"[:MAX_INTERNAL_ERROR]
+        if line not in self.internal_errors and len(self.internal_errors) < MAX_INTERNAL_ERRORS:
+            self.internal_errors.append(line)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        try:
+            self._start()
+        except Exception as exc:
+            self.internal_error("starting the run record", exc)
+
+    def _start(self) -> None:
         self.info = art.RunInfo(
             run_id=self.run_id,
             started_at=self.started_at,
@@ -137,7 +159,7 @@ class RecordingPlugin:
         )
         if not self.settings.artifacts:
             return
-        self.events = EventStream(self.out_dir / art.EVENTS, self.run_id)
+        self.events = EventStream(self.out_dir / art.EVENTS, self.run_id, self.redactor.scrub)
         try:
             ensure_artifact_folder(self.out_dir)
         except OSError as exc:
@@ -152,9 +174,16 @@ class RecordingPlugin:
         self._write_summary_only(complete=False)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        try:
+            self._record_collect_report(report)
+        except Exception as exc:
+            self.internal_error("recording a collection report", exc)
+
+    def _record_collect_report(self, report: pytest.CollectReport) -> None:
         if report.passed:
             return
-        message = report.longreprtext if report.failed else ""
+        # Import errors quote the failing line: a secret in it must not reach summary.json.
+        message = self.redactor.redact(report.longreprtext) if report.failed else ""
         self.recorder.add_collect_report(report.nodeid, report.outcome, message)
         if report.failed and self.events is not None:
             self.events.emit("collection_error", nodeid=report.nodeid)
@@ -163,6 +192,19 @@ class RecordingPlugin:
         self.recorder.deselected(len(items))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Tests between their setup and teardown reports: if the run ends there (interrupt,
+        # kill), their records hold a passed setup and must not be reported as passed tests.
+        when = report.when
+        if when == "setup":
+            self.unfinished.add(report.nodeid)
+        elif when != "call":
+            self.unfinished.discard(report.nodeid)
+        try:
+            self._record_test_report(report)
+        except Exception as exc:
+            self.internal_error(f"recording the report of {printable(report.nodeid)}", exc)
+
+    def _record_test_report(self, report: pytest.TestReport) -> None:
         subtest = None
         if SubtestReport is not None and isinstance(report, SubtestReport):
             subtest = _subtest_description(report)
@@ -209,11 +251,19 @@ class RecordingPlugin:
         status = int(exitstatus)
         interrupted = status == int(pytest.ExitCode.INTERRUPTED)
         complete = not interrupted and status != int(pytest.ExitCode.INTERNAL_ERROR)
-        self.finish(status, interrupted, complete)
+        try:
+            self.finish(status, interrupted, complete)
+        except Exception as exc:
+            self.internal_error("writing the artifacts", exc)
+            try:
+                self._write_summary_only(complete=False)
+            except Exception as again:
+                self.internal_error("writing the provisional summary", again)
 
     def finish(self, status: int, interrupted: bool, complete: bool) -> None:
         if not self.settings.artifacts or self.info is None:
             return
+        self._set_aside_unfinished()
         end = art.RunEnd(
             finished_at=datetime.now(timezone.utc),
             exit_status=status,
@@ -227,9 +277,22 @@ class RecordingPlugin:
             self.internal_errors.append(f"building the artifacts failed: {exc!r}")
             end.complete = False
             models = {art.SUMMARY: art.build_summary(self.info, self.recorder, end)}
-        errors = art.write_models(self.out_dir, models)
+        # summary.json goes last: "complete: true" then also vouches for the files beside it,
+        # and a run killed while writing leaves the provisional summary (complete: false).
+        order = list(models)
+        summary = models.pop(art.SUMMARY)
+        errors = art.write_models(self.out_dir, models, self.redactor.scrub)
+        if errors and isinstance(summary, Summary):
+            summary.complete = False
+            summary.internal_errors = [*summary.internal_errors, *errors]
+        models[art.SUMMARY] = summary
+        last = art.write_model(self.out_dir, art.SUMMARY, summary, self.redactor.scrub)
+        errors += [last] if last else []
         self.write_errors.extend(errors)
-        self.written = [name for name in models if not any(name in e for e in errors)]
+        if any(e.startswith("could not create the artifact folder") for e in errors):
+            self.written = []
+        else:
+            self.written = [name for name in order if not any(name in e for e in errors)]
         if self.events is not None:
             self.events.emit(
                 "session_finish",
@@ -240,7 +303,7 @@ class RecordingPlugin:
                 tests=len(self.recorder.records),
                 write_errors=self.write_errors,
             )
-            self.write_errors.extend(self.events.errors)
+            self.write_errors.extend(e for e in self.events.errors if e not in self.write_errors)
 
     def build_models(self, end: art.RunEnd) -> dict[str, ArtifactModelBase]:
         assert self.info is not None
@@ -259,12 +322,23 @@ class RecordingPlugin:
             art.ENVIRONMENT: environment,
         }
 
+    def _set_aside_unfinished(self) -> dict[str, TestRecord]:
+        """Remove the records of tests still running whose outcome is not yet a failure."""
+        aside: dict[str, TestRecord] = {}
+        for nodeid in self.unfinished:
+            rec = self.recorder.records.get(nodeid)
+            if rec is not None and rec.outcome not in FAILING_OUTCOMES:
+                aside[nodeid] = self.recorder.records.pop(nodeid)
+        return aside
+
     def _write_summary_only(self, complete: bool) -> None:
         if self.info is None:
             return
         end = art.RunEnd(None, None, False, complete, self.internal_errors)
+        aside = self._set_aside_unfinished()
         summary: Summary = art.build_summary(self.info, self.recorder, end)
-        error = art.write_model(self.out_dir, art.SUMMARY, summary)
+        self.recorder.records.update(aside)
+        error = art.write_model(self.out_dir, art.SUMMARY, summary, self.redactor.scrub)
         if error and error not in self.write_errors:
             self.write_errors.append(error)
 
@@ -283,6 +357,14 @@ class RecordingPlugin:
         return str(path) if rel.startswith("..") else rel
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        try:
+            self._terminal_summary(terminalreporter)
+        except Exception as exc:
+            self.internal_error("reporting", exc)
+        for error in self.internal_errors:
+            terminalreporter.write_line(f"uok internal error: {error}", red=True)
+
+    def _terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.settings.artifacts or self.info is None:
             return
         tr = terminalreporter
@@ -292,7 +374,5 @@ class RecordingPlugin:
         failed = self.recorder.failed_records()
         if failed or self.recorder.collection_failures:
             tr.write_line(f"replay failures: {self.info.runner_command()}")
-        for error in self.write_errors:
+        for error in dict.fromkeys(self.write_errors):
             tr.write_line(f"uok: {error}", red=True)
-        for error in self.internal_errors:
-            tr.write_line(f"uok internal error: {error}", red=True)

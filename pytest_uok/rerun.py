@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_uok.core.readback import FailedSelection
+from pytest_uok.core.sanitize import printable
 
 #: How many missing node ids the warning lists by name.
 MAX_LISTED_MISSING = 10
@@ -63,7 +64,8 @@ class RerunFromPlugin:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
         if self.missing:
-            listed = ", ".join(self.missing[:MAX_LISTED_MISSING])
+            # The ids come from a file that may be crafted: escape what could drive a terminal.
+            listed = ", ".join(printable(n) for n in self.missing[:MAX_LISTED_MISSING])
             more = len(self.missing) - MAX_LISTED_MISSING
             tail = f" and {more} more" if more > 0 else ""
             warnings.warn(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from pytest_uok.core.models.summary import (
 from pytest_uok.core.outcomes import ALL_OUTCOMES, FAILING_OUTCOMES
 from pytest_uok.core.records import RunRecorder, TestRecord
 from pytest_uok.core.redact import Redactor
+from pytest_uok.core.sanitize import dumps_clean
 
 SUMMARY = "summary.json"
 REPLAY_BUNDLE = "replay_bundle.json"
@@ -210,23 +212,36 @@ def build_failure_digest(info: RunInfo, recorder: RunRecorder, redactor: Redacto
 
 
 def dump(model: ArtifactModelBase) -> str:
-    return model.model_dump_json(by_alias=True, indent=1, warnings=False) + "\n"
-
-
-def write_model(folder: Path, name: str, model: ArtifactModelBase) -> str | None:
-    """Write one artifact atomically; returns an error line instead of raising on OSError."""
     try:
-        atomic_write_text(folder / name, dump(model))
+        return model.model_dump_json(by_alias=True, indent=1, warnings=False) + "\n"
+    except ValueError:
+        # Text from a test (output, messages, ids) may hold lone surrogates that UTF-8 cannot
+        # encode; the slow path replaces them rather than losing the artifact.
+        return dumps_clean(model.model_dump(mode="json", by_alias=True, warnings=False), indent=1) + "\n"
+
+
+def write_model(
+    folder: Path, name: str, model: ArtifactModelBase, scrub: Callable[[str], str] | None = None
+) -> str | None:
+    """Write one artifact atomically; returns an error line instead of raising on OSError.
+
+    ``scrub`` is a last pass over the serialized text (the redactor's secret values).
+    """
+    try:
+        text = dump(model)
+        atomic_write_text(folder / name, scrub(text) if scrub else text)
     except OSError as exc:
         return f"could not write {folder / name}: {exc.strerror or exc}"
     return None
 
 
-def write_models(folder: Path, models: dict[str, ArtifactModelBase]) -> list[str]:
+def write_models(
+    folder: Path, models: dict[str, ArtifactModelBase], scrub: Callable[[str], str] | None = None
+) -> list[str]:
     """Write several artifacts into ``folder``; returns the errors, one line each."""
     try:
         ensure_artifact_folder(folder)
     except OSError as exc:
         return [f"could not create the artifact folder {folder}: {exc.strerror or exc}"]
-    errors = [write_model(folder, name, model) for name, model in models.items()]
+    errors = [write_model(folder, name, model, scrub) for name, model in models.items()]
     return [e for e in errors if e]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 from filelock import FileLock
+
+from pytest_uok.core.sanitize import clean_text
 
 
 def _current_umask() -> int:
@@ -18,6 +21,7 @@ def _current_umask() -> int:
 
 #: Files are created with the permissions an ordinary ``open()`` would give them.
 _FILE_MODE = 0o666 & ~_current_umask()
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -75,11 +79,23 @@ def locked_append_lines(path: Path, lines: list[str], fsync: bool = False) -> No
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-    with lock_for(path), open(path, "ab") as fh:
-        fh.write(payload.encode("utf-8"))
-        fh.flush()
-        if fsync:
-            os.fsync(fh.fileno())
+    data = clean_text(payload).encode("utf-8")
+    lock = lock_for(path)
+    if os.path.islink(lock.lock_file):
+        # Older filelock releases open (and truncate) the lock path through a symlink.
+        raise OSError(errno.ELOOP, "refusing to lock through a symlink", lock.lock_file)
+    with lock:
+        # O_NOFOLLOW: a symlink planted where the shared file should be is refused (ELOOP)
+        # rather than followed, so an append never lands in a file outside the folder.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, _FILE_MODE)
+        try:
+            view = memoryview(data)
+            while view:  # one write() normally; loop on a short write so no line is cut
+                view = view[os.write(fd, view) :]
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def ensure_artifact_folder(folder: Path) -> None:

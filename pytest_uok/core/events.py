@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from pytest_uok.core.atomic import locked_append_lines
+from pytest_uok.core.sanitize import clean_text
 
 EVENT_SCHEMA = "uok.event.v1"
 
@@ -20,11 +22,13 @@ class EventStream:
     one line written under a file lock, so lines never interleave.
     """
 
-    def __init__(self, path: Path, run_id: str) -> None:
+    def __init__(self, path: Path, run_id: str, scrub: Callable[[str], str] | None = None) -> None:
         self.path = path
         self.run_id = run_id
         self.seq = 0
         self.errors: list[str] = []
+        #: A last pass over each line (the redactor's secret values), as for the other artifacts.
+        self.scrub = scrub
 
     def emit(self, kind: str, *, durable: bool = False, **data: Any) -> None:
         self.emit_many([(kind, data)], durable=durable)
@@ -44,7 +48,8 @@ class EventStream:
                 "data": data,
             }
             self.seq += 1
-            lines.append(json.dumps(envelope, ensure_ascii=False, default=str))
+            line = clean_text(json.dumps(envelope, ensure_ascii=False, default=str))
+            lines.append(self.scrub(line) if self.scrub else line)
         try:
             locked_append_lines(self.path, lines, fsync=durable)
         except OSError as exc:

@@ -273,10 +273,14 @@ def parse_policy(text: str, source: Path | str, waiver_max_days: int | None = No
         raise UokInputError(
             f"policy file {source} is not valid TOML: {exc}. Fix the syntax at that place."
         ) from None
+    except RecursionError:
+        raise UokInputError(f"policy file {source} is nested too deeply to be a policy file.") from None
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
         raise _fail(source, _problems_from(exc, data)) from None
+    except RecursionError:
+        raise UokInputError(f"policy file {source} is nested too deeply to be a policy file.") from None
     max_days = waiver_max_days if waiver_max_days is not None else policy.settings.waiver_max_days
     problems = _cross_checks(policy, max_days)
     if problems:

@@ -13,6 +13,7 @@ from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.models.common import ArtifactModelBase
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.sanitize import printable
 
 M = TypeVar("M", bound=ArtifactModelBase)
 
@@ -20,9 +21,15 @@ M = TypeVar("M", bound=ArtifactModelBase)
 MAX_LISTED_PROBLEMS = 3
 
 
+#: Longest field name shown in an error: keys of a crafted file can be megabytes long.
+MAX_KEY_SHOWN = 80
+
+
 def _location(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
+        if not isinstance(part, int):
+            part = printable(str(part), MAX_KEY_SHOWN)
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
 
@@ -75,7 +82,8 @@ def schema_of(path: Path, data: dict[str, Any], accepted: list[str]) -> str:
         raise UokInputError(
             f"{path} has no field 'schema': it is not a pytest-uok artifact (expected {expected})."
         )
-    raise UokInputError(f"{path} has field 'schema' = {str(found)[:80]!r}, but {expected} is needed here.")
+    shown = printable(str(found), MAX_KEY_SHOWN)
+    raise UokInputError(f"{path} has field 'schema' = {shown!r}, but {expected} is needed here.")
 
 
 def validate(path: Path, data: dict[str, Any], model: type[M]) -> M:

@@ -17,6 +17,8 @@ RECORDED_FAILURES = FAILING_OUTCOMES | {"quarantined", "waived"}
 
 #: How many failed subtest descriptions one record keeps.
 MAX_SUBTEST_FAILURES = 50
+#: The phases a test report can name.
+PHASES = frozenset({"setup", "call", "teardown"})
 
 
 class AttemptRecord:
@@ -135,7 +137,8 @@ class RunRecorder:
             before = att.outcome
             att.outcome = combine(before, when, new)
             if att.outcome in RECORDED_FAILURES and before not in RECORDED_FAILURES:
-                att.phase = when
+                # xdist reports a crashed worker's test with when="???": no phase to name.
+                att.phase = when if when in PHASES else None
         if counted:
             if category is None:
                 category = report_category(

@@ -25,6 +25,9 @@ SECRET_SHAPES = re.compile(
     r"|(?P<url>\b[a-z][a-z0-9+.-]*://[^\s:/@]+:[^\s@/]+@)"
 )
 
+#: Characters kept beyond an excerpt's ends while redacting it: longer than any secret shape.
+REDACTION_MARGIN = 8192
+
 #: Values shorter than this are not redacted from output: too likely to be ordinary words.
 MIN_SECRET_LENGTH = 6
 
@@ -45,12 +48,23 @@ class Redactor:
             key=len,
             reverse=True,
         )
+        self._secret_values = values
         self._values = re.compile("|".join(map(re.escape, values))) if values else None
 
     def redact(self, text: str) -> str:
         if self._values is not None:
             text = self._values.sub("[REDACTED]", text)
         return SECRET_SHAPES.sub(_shape_replacement, text)
+
+    def scrub(self, text: str) -> str:
+        """``text`` without the secret environment values: the last pass over a whole artifact.
+
+        Only exact values are replaced (by ``[REDACTED]``, which needs no JSON escaping), so
+        serialized JSON stays valid; a plain substring test first keeps the usual case cheap.
+        """
+        if self._values is None or not any(v in text for v in self._secret_values):
+            return text
+        return self._values.sub("[REDACTED]", text)
 
     def excerpt(self, text: str, max_chars: int | None = None) -> tuple[str, bool]:
         """Redacted, control-character-free text, cut in the middle to at most ``max_chars``.
@@ -61,11 +75,19 @@ class Redactor:
         if not text:
             return "", False
         limit = self.max_chars if max_chars is None else max_chars
+        head = (limit * 2) // 3
+        tail = limit - head
+        if len(text) > limit + 2 * REDACTION_MARGIN:
+            # Megabytes of output: redact only the two ends that can be kept, each with a
+            # margin wider than any secret, instead of scanning all of it (seconds per MB).
+            first = self.redact(text[: head + REDACTION_MARGIN])
+            last = self.redact(text[-(tail + REDACTION_MARGIN) :])
+            cut = len(text) - head - tail
+            kept = _CONTROL.sub("\ufffd", first[:head]), _CONTROL.sub("\ufffd", last[-tail:] if tail else "")
+            return kept[0] + f"\n... [{cut} characters truncated] ...\n" + kept[1], True
         clean = _CONTROL.sub("\ufffd", self.redact(text))
         if len(clean) <= limit:
             return clean, False
-        head = (limit * 2) // 3
-        tail = limit - head
         cut = len(clean) - head - tail
         marker = f"\n... [{cut} characters truncated] ...\n"
         return clean[:head] + marker + (clean[-tail:] if tail else ""), True
