@@ -14,8 +14,10 @@ import pytest
 from pytest_uok.core.settings import (
     Settings,
     parse_bool,
+    parse_gateway_url,
     parse_non_negative_float,
     parse_non_negative_int,
+    parse_positive_float,
     parse_positive_int,
 )
 from pytest_uok.core.shard_spec import parse_shard_by, parse_shard_spec
@@ -176,6 +178,29 @@ OPTIONS: list[Option] = [
         parse=parse_positive_int,
         metavar="DAYS",
     ),
+    Option(
+        "--uok-pushgateway",
+        "uok_pushgateway",
+        "push the run's metrics to this Prometheus Pushgateway (e.g. http://localhost:9091); "
+        "an unreachable gateway only warns",
+        parse=parse_gateway_url,
+        env="UOK_PUSHGATEWAY",
+        metavar="URL",
+    ),
+    Option(
+        "--uok-pushgateway-job",
+        "uok_pushgateway_job",
+        "the job label the metrics are pushed under (default: pytest-uok)",
+        env="UOK_PUSHGATEWAY_JOB",
+        metavar="NAME",
+    ),
+    Option(
+        "--uok-pushgateway-timeout",
+        "uok_pushgateway_timeout",
+        "seconds to wait for the Pushgateway before giving up (default: 5)",
+        parse=parse_positive_float,
+        metavar="S",
+    ),
 ]
 
 BY_INI = {opt.ini: opt for opt in OPTIONS}
@@ -232,6 +257,9 @@ def resolve(config: pytest.Config) -> Settings:
     excerpt, _ = raw_value(config, "uok_excerpt_chars")
     checkpoint, _ = raw_value(config, "uok_checkpoint_seconds")
     gate, _ = raw_value(config, "uok_gate")
+    gateway, _ = raw_value(config, "uok_pushgateway")
+    job, _ = raw_value(config, "uok_pushgateway_job")
+    gateway_timeout, _ = raw_value(config, "uok_pushgateway_timeout")
     out_dir = Path(out) if out else Path(".uok")
     if not out_dir.is_absolute():
         out_dir = config.rootpath / out_dir
@@ -247,4 +275,7 @@ def resolve(config: pytest.Config) -> Settings:
         excerpt_chars=excerpt if excerpt is not None else 4096,
         checkpoint_s=checkpoint if checkpoint is not None else 30.0,
         gate=bool(gate),
+        pushgateway=gateway or None,
+        pushgateway_job=str(job).strip() if job and str(job).strip() else "pytest-uok",
+        pushgateway_timeout_s=gateway_timeout if gateway_timeout is not None else 5.0,
     )

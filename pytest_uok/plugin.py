@@ -12,6 +12,7 @@ from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.failure_facts import FailureFactsPlugin
 from pytest_uok.gating import make_gating_plugin
+from pytest_uok.observe import ObservePlugin
 from pytest_uok.policy_setup import POLICY_PLUGIN_NAMES, configure_policy
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
@@ -27,6 +28,7 @@ PLUGIN_NAMES = (
     "uok-sigterm",
     *POLICY_PLUGIN_NAMES,
     shard.PLUGIN_NAME,
+    "uok-observe",
 )
 
 
@@ -68,6 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
             sigterm = SigtermInterrupt()
             if pm.register(sigterm, "uok-sigterm"):
                 sigterm.install()
+        pm.register(ObservePlugin(config, settings, recording), "uok-observe")
     configure_policy(config)
     if shard_options.active:
         pm.register(shard.ShardPlugin(config, shard_options, settings.rerun_from), shard.PLUGIN_NAME)

@@ -104,6 +104,13 @@ def run_uok(pytester: pytest.Pytester) -> Callable[..., UokRun]:
     return run
 
 
+@pytest.fixture(autouse=True)
+def _no_ci_reporting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sessions run by tests never append to the CI job summary or push to a real Pushgateway."""
+    for name in ("GITHUB_STEP_SUMMARY", "UOK_PUSHGATEWAY", "UOK_PUSHGATEWAY_JOB"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def shell(command: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run an artifact's command in a real shell, with this interpreter's scripts first on PATH."""
     env = dict(os.environ)

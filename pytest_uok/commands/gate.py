@@ -20,6 +20,7 @@ from pytest_uok.core.gates.verdict import verdict_lines
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.verdict import Verdict
 from pytest_uok.core.readback import load_artifact
+from pytest_uok.core.reports import render_reports
 
 #: The bundled scenarios of ``--self-test``: artifact folders with a policy file and a golden verdict.
 SCENARIO_PACKAGE = "pytest_uok.gate_scenarios"
@@ -75,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     show(outcome.verdict)
     for error in outcome.errors:
+        print(f"uok gate error: {error}", file=sys.stderr)
+    # The verdict changed: metrics.prom, report.md and report.html say so too.
+    for error in render_reports(folder, summary).errors:
         print(f"uok gate error: {error}", file=sys.stderr)
     code = gate_exit_code(outcome.verdict, summary.exit_status)
     if code and not summary.exit_status:

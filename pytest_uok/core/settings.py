@@ -16,6 +16,9 @@ class Settings:
     excerpt_chars: int = 4096
     checkpoint_s: float = 30.0
     gate: bool = False
+    pushgateway: str | None = None
+    pushgateway_job: str = "pytest-uok"
+    pushgateway_timeout_s: float = 5.0
 
 
 def parse_positive_int(value: str, what: str) -> int:
@@ -57,3 +60,24 @@ def parse_bool(value: str, what: str) -> bool:
     if low in ("0", "false", "no", "off", ""):
         return False
     raise ValueError(f"{what} must be true or false, got {value!r}")
+
+
+def parse_gateway_url(value: str, what: str) -> str:
+    """A Pushgateway address: ``http(s)://host[:port][/path]`` or ``host:port``."""
+    text = value.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "http", text
+    if scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{what} must be an http:// or https:// address, got {value!r}")
+    host = rest.split("/", 1)[0]
+    if not host or any(c.isspace() for c in text):
+        raise ValueError(f"{what} must name a host, like http://localhost:9091, got {value!r}")
+    return text
+
+
+def parse_positive_float(value: str, what: str) -> float:
+    number = parse_non_negative_float(value, what)
+    if number == 0:
+        raise ValueError(f"{what} must be more than zero, got {value!r}")
+    return number
