@@ -150,7 +150,8 @@ class RecordingPlugin:
             run_id=self.run_id,
             started_at=self.started_at,
             rootdir=str(self.config.rootpath),
-            invocation=[str(a) for a in self.config.invocation_params.args],
+            # Arguments can carry credentials (a gateway URL with user:password@): redact them.
+            invocation=[self.redactor.redact(str(a)) for a in self.config.invocation_params.args],
             launcher=self._launcher(),
             environment=self._environment(),
             shard=self.shard,

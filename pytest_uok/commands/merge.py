@@ -19,6 +19,7 @@ from pytest_uok.core.merge import (
     merge,
     write_merged,
 )
+from pytest_uok.core.reports import render_reports
 
 
 def register(sub: Any) -> None:
@@ -69,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
             check_commits(shards)
         merged = merge(shards, out, Path.cwd())
         write_merged(merged, out)
+        # The merged run gets the same reports and metrics a single run would have.
+        render_reports(out, merged.summary)
     except UokInputError as exc:
         print(f"pytest-uok merge: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
