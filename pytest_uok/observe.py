@@ -59,10 +59,8 @@ class ObservePlugin:
             # than the wrong run (the recording already said why the write failed).
             self.errors.append("reports not written: this run's summary.json was not written")
             return
-        # After an internal error the summary written is a fallback: read that one back.
-        in_memory = self.summary if not self.recording.internal_errors else None
         try:
-            self.rendered = render_reports(folder, in_memory)
+            self.rendered = render_reports(folder)  # read back: the written summary is the scrubbed one
         except UokInputError as exc:
             self.errors.append(f"reports not written: {exc.message}")
             return
