@@ -1,0 +1,181 @@
+"""What pytest-uok costs a pytest session, side by side with plain pytest and the peer plugins.
+
+Plain pytest is ``-p no:uok`` in the same virtual environment; the peers (pytest's own
+``--junitxml``, pytest-json-report, pytest-reportlog, pytest-rerunfailures, pytest-split and
+``--lf``) run with the plugin off, in the same alternation as pytest-uok. Every ratio is to plain
+pytest running the whole suite; see alternate.py for how the runs are taken.
+
+Scenarios (N is --tests):
+  passing   N passing tests: the plugin writing its artifacts, the gate with a policy file
+            classifying every file, and the reporting peers
+  failing   N tests with 2% failures: the plugin, --uok-reruns 2 and pytest-rerunfailures, and
+            rerunning only the failures (--uok-rerun-from against --lf)
+  shard     shard 1 of 3 by module, files decided before collection, against pytest-split
+  collect   --collect-only of 5 x N tests with --uok-shard 3/8
+
+Run: python benchmarks/session_cost.py [--tests 10000] [--rounds 7] [--scenario passing ...]
+(needs the ``bench`` extra). Exits non-zero only if a run ends with an unexpected exit code:
+timings are printed, never judged, so the script can run in CI on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from alternate import BenchmarkError, Config, alternate, environment, load, report
+from suite import POLICY_FILE, write_suite
+
+#: pytest's "tests failed" exit code.
+FAILED = 1
+
+
+def _clear(*paths: Path) -> Callable[[], None]:
+    def clear() -> None:
+        for path in paths:
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+
+    return clear
+
+
+def passing(root: Path, tests: int, rounds: int) -> list[str]:
+    write_suite(root, tests, max(1, tests // 100), policy=True)
+    uok = _clear(root / ".uok")
+    configs = [
+        Config("plain pytest (-p no:uok)", ["-p", "no:uok"]),
+        Config("pytest-uok, artifacts written", [], before=uok, target=1.05, target_mib=5),
+        Config(
+            "pytest-uok --uok-gate, every file classified",
+            ["--uok-gate", "--uok-policy", POLICY_FILE],
+            before=uok,
+            target=1.08,
+        ),
+        Config("--junitxml", ["-p", "no:uok", "--junitxml=junit.xml"], note="issue: 1.145"),
+        Config(
+            "pytest-json-report",
+            ["-p", "no:uok", "--json-report", "--json-report-file=report.json"],
+            note="issue: 1.185, +22 MiB",
+        ),
+        Config("pytest-reportlog", ["-p", "no:uok", "--report-log=reportlog.jsonl"], note="issue: 1.218"),
+    ]
+    title = f"{tests:,} passing tests in {max(1, tests // 100)} files"
+    return report(title, alternate(configs, root, rounds), load())
+
+
+def failing(root: Path, tests: int, rounds: int) -> list[str]:
+    suite = write_suite(root, tests, max(1, tests // 100), failure_rate=0.02)
+    first = root / ".uok-first"
+    # The run whose failures are rerun: the plugin's summary.json, and pytest's cache for --lf.
+    code = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--uok-out", str(first)],
+        cwd=root,
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        check=False,
+    ).returncode
+    if code != FAILED:
+        raise BenchmarkError(f"the first run of the failing suite exited {code}, expected {FAILED}")
+    uok = _clear(root / ".uok")
+    configs = [
+        Config("plain pytest (-p no:uok)", ["-p", "no:uok"], expect=(FAILED,)),
+        Config("pytest-uok, artifacts written", [], expect=(FAILED,), before=uok, target=1.08),
+        Config("pytest-uok --uok-reruns 2", ["--uok-reruns", "2"], expect=(FAILED,), before=uok, target=1.20),
+        Config(
+            "pytest-rerunfailures --reruns 2",
+            ["-p", "no:uok", "--reruns", "2"],
+            expect=(FAILED,),
+            note="issue: 1.244",
+        ),
+        Config(
+            f"pytest-uok --uok-rerun-from ({len(suite.failing)} failures)",
+            ["--uok-rerun-from", str(first / "summary.json")],
+            expect=(FAILED,),
+            before=uok,
+            target=0.32,
+        ),
+        Config(
+            f"--lf ({len(suite.failing)} failures)",
+            ["-p", "no:uok", "--lf"],
+            expect=(FAILED,),
+            note="issue: 0.31",
+        ),
+    ]
+    title = f"{tests:,} tests with {len(suite.failing)} failures (2%) in {max(1, tests // 100)} files"
+    return report(title, alternate(configs, root, rounds), load())
+
+
+def shard(root: Path, tests: int, rounds: int) -> list[str]:
+    write_suite(root, tests, max(1, tests // 100), durations=True)
+    uok = _clear(root / ".uok")
+    configs = [
+        Config("plain pytest (-p no:uok), whole suite", ["-p", "no:uok"]),
+        Config(
+            "pytest-uok --uok-shard 1/3 --uok-shard-by module",
+            ["--uok-shard", "1/3", "--uok-shard-by", "module"],
+            before=uok,
+            target=0.40,
+        ),
+        Config("pytest-uok --uok-shard 1/3 (by test)", ["--uok-shard", "1/3"], before=uok),
+        Config(
+            "pytest-split --splits 3 --group 2",
+            ["-p", "no:uok", "--splits", "3", "--group", "2"],
+            note="issue: 0.59",
+        ),
+    ]
+    title = f"one shard of 3 of {tests:,} tests with recorded durations"
+    return report(title, alternate(configs, root, rounds), load())
+
+
+def collect(root: Path, tests: int, rounds: int) -> list[str]:
+    count = tests * 5
+    write_suite(root, count, max(1, count // 100), durations=True)
+    uok = _clear(root / ".uok")
+    configs = [
+        Config("plain pytest --collect-only (-p no:uok)", ["-p", "no:uok", "--collect-only", "-q"]),
+        Config("pytest-uok --collect-only", ["--collect-only", "-q"], before=uok),
+        Config(
+            "pytest-uok --collect-only --uok-shard 3/8",
+            ["--collect-only", "-q", "--uok-shard", "3/8"],
+            before=uok,
+        ),
+    ]
+    return report(f"--collect-only of {count:,} tests", alternate(configs, root, rounds), load())
+
+
+SCENARIOS = {"passing": passing, "failing": failing, "shard": shard, "collect": collect}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=10_000, help="tests per suite (default: 10000)")
+    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds after the warm-up")
+    parser.add_argument("--scenario", choices=list(SCENARIOS), action="append", help="default: all")
+    parser.add_argument(
+        "--workdir", type=Path, help="where the suites are written (default: a temporary folder)"
+    )
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="uok-bench-"))
+    print(f"pytest-uok session cost: {load()}; suites in {workdir}", flush=True)
+    lines: list[str] = []
+    try:
+        for name in args.scenario or list(SCENARIOS):
+            lines += SCENARIOS[name](workdir / name, args.tests, args.rounds)
+    except BenchmarkError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
