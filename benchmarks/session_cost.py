@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from alternate import BenchmarkError, Config, alternate, environment, load, report
+from alternate import COMMON_ARGS, BenchmarkError, Config, alternate, environment, load, report
 from suite import POLICY_FILE, write_suite
 
 #: pytest's "tests failed" exit code.
@@ -44,6 +44,11 @@ def _clear(*paths: Path) -> Callable[[], None]:
                 path.unlink()
 
     return clear
+
+
+def _measure(title: str, configs: list[Config], root: Path, rounds: int) -> list[str]:
+    before = load()
+    return report(title, alternate(configs, root, rounds), before)
 
 
 def passing(root: Path, tests: int, rounds: int) -> list[str]:
@@ -67,7 +72,7 @@ def passing(root: Path, tests: int, rounds: int) -> list[str]:
         Config("pytest-reportlog", ["-p", "no:uok", "--report-log=reportlog.jsonl"], note="issue: 1.218"),
     ]
     title = f"{tests:,} passing tests in {max(1, tests // 100)} files"
-    return report(title, alternate(configs, root, rounds), load())
+    return _measure(title, configs, root, rounds)
 
 
 def failing(root: Path, tests: int, rounds: int) -> list[str]:
@@ -75,7 +80,7 @@ def failing(root: Path, tests: int, rounds: int) -> list[str]:
     first = root / ".uok-first"
     # The run whose failures are rerun: the plugin's summary.json, and pytest's cache for --lf.
     code = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "--uok-out", str(first)],
+        [sys.executable, "-m", "pytest", *COMMON_ARGS, "--uok-out", str(first)],
         cwd=root,
         env=environment(),
         stdout=subprocess.DEVNULL,
@@ -109,7 +114,7 @@ def failing(root: Path, tests: int, rounds: int) -> list[str]:
         ),
     ]
     title = f"{tests:,} tests with {len(suite.failing)} failures (2%) in {max(1, tests // 100)} files"
-    return report(title, alternate(configs, root, rounds), load())
+    return _measure(title, configs, root, rounds)
 
 
 def shard(root: Path, tests: int, rounds: int) -> list[str]:
@@ -131,7 +136,7 @@ def shard(root: Path, tests: int, rounds: int) -> list[str]:
         ),
     ]
     title = f"one shard of 3 of {tests:,} tests with recorded durations"
-    return report(title, alternate(configs, root, rounds), load())
+    return _measure(title, configs, root, rounds)
 
 
 def collect(root: Path, tests: int, rounds: int) -> list[str]:
@@ -147,7 +152,7 @@ def collect(root: Path, tests: int, rounds: int) -> list[str]:
             before=uok,
         ),
     ]
-    return report(f"--collect-only of {count:,} tests", alternate(configs, root, rounds), load())
+    return _measure(f"--collect-only of {count:,} tests", configs, root, rounds)
 
 
 SCENARIOS = {"passing": passing, "failing": failing, "shard": shard, "collect": collect}

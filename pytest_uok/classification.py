@@ -13,6 +13,7 @@ from pytest_uok.core.classify import ClassificationReport, SuiteMatcher, classif
 from pytest_uok.core.models.summary import Classification, SuiteCounts, Summary
 from pytest_uok.core.outcomes import FAILING_OUTCOMES
 from pytest_uok.stash import ITEM_SUITE, RECORDING
+from pytest_uok.xdist_role import is_xdist_controller, is_xdist_worker
 
 if TYPE_CHECKING:
     from pytest_uok.policy_setup import PolicyContext
@@ -45,14 +46,30 @@ class ClassificationPlugin:
         wanted = set(self.ctx.suites)
         kept: list[pytest.Item] = []
         dropped: list[pytest.Item] = []
+        # Our own default implementation is always there; the hook is called only for others'.
+        hooked = len(hook.pytest_uok_suite.get_hookimpls()) > 1
+        marks: dict[str, pytest.MarkDecorator] = {}
+        recording = config.stash.get(RECORDING, None)
+        suite_of = recording.recorder.suite_of if recording is not None else {}
         for item in items:
-            file = item.nodeid.split("::", 1)[0]
-            matched = self.matcher.suites_for(file)
-            self.files.setdefault(file, matched)
-            suite = hook.pytest_uok_suite(config=config, item=item, suites=list(matched))
+            nodeid = item.nodeid
+            file = nodeid.split("::", 1)[0]
+            matched = self.files.get(file)
+            if matched is None:
+                matched = self.files[file] = self.matcher.suites_for(file)
+            if hooked:
+                suite = hook.pytest_uok_suite(config=config, item=item, suites=list(matched))
+            else:
+                suite = matched[0] if matched else None
             item.stash[ITEM_SUITE] = suite
             if suite:
-                item.add_marker(pytest.mark.uok_suite(suite, name=suite))
+                mark = marks.get(suite)
+                if mark is None:
+                    mark = marks[suite] = pytest.mark.uok_suite(suite, name=suite)
+                item.add_marker(mark)
+                # In this process the record takes its suite when it is made; from xdist workers
+                # the suite travels on the setup report (see make_suite_reporting).
+                suite_of[nodeid] = suite
             if wanted and suite not in wanted:
                 dropped.append(item)
             else:
@@ -69,15 +86,6 @@ class ClassificationPlugin:
         # Several matching suites are reported as duplicates; the first one in the file wins.
         return suites[0] if suites else None
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if call.when == "setup" and self.matcher is not None:
-            report.uok_suite = item.stash.get(ITEM_SUITE, None)  # type: ignore[attr-defined]
-        return report
-
     # -- controller -------------------------------------------------------------------------
 
     @pytest.hookimpl(optionalhook=True)
@@ -86,18 +94,6 @@ class ClassificationPlugin:
         if isinstance(data, dict):
             for file, suites in data.items():
                 self.files.setdefault(str(file), [str(s) for s in suites])
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "setup":
-            return
-        recording = self.config.stash.get(RECORDING, None)
-        if recording is None:
-            return
-        rec = recording.recorder.records.get(report.nodeid)
-        if rec is not None:
-            suite = getattr(report, "uok_suite", None)
-            rec.suite = suite if isinstance(suite, str) else None
 
     def classification(self) -> Classification:
         shown = self.ctx.shown_path(self.config.rootpath)
@@ -115,8 +111,11 @@ class ClassificationPlugin:
         )
 
     def pytest_uok_summary(self, config: pytest.Config, summary: Summary) -> None:
+        recording = self.config.stash.get(RECORDING, None)
+        # The records, not summary.tests: a session's summary model carries no entries.
+        tests = recording.recorder.records.values() if recording is not None else summary.tests
         by_suite: dict[str, Counter[str]] = {}
-        for test in summary.tests:
+        for test in tests:
             by_suite.setdefault(test.suite or UNCLASSIFIED, Counter())[test.outcome] += 1
         suites = {}
         for name in sorted(by_suite):
@@ -166,3 +165,47 @@ class ClassificationPlugin:
                 tr.write_line(f"{label}: {value}")
         if c.unclassified:
             tr.write_line("propose suites for them with: pytest-uok classify (add --write to edit the file)")
+
+
+class WorkerSuites:
+    """On an xdist worker: each setup report carries its test's suite to the controller."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "setup":
+            report.uok_suite = item.stash.get(ITEM_SUITE, None)  # type: ignore[attr-defined]
+        return report
+
+
+class ControllerSuites:
+    """On the xdist controller, which collects nothing: records take the suite their setup report carries."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "setup":
+            return
+        recording = self.config.stash.get(RECORDING, None)
+        if recording is None:
+            return
+        rec = recording.recorder.records.get(report.nodeid)
+        if rec is not None:
+            suite = getattr(report, "uok_suite", None)
+            rec.suite = suite if isinstance(suite, str) else None
+
+
+def suite_reporting(config: pytest.Config) -> WorkerSuites | ControllerSuites | None:
+    """The per-report part of classification this process needs: none when it runs alone.
+
+    A single process knows each test's suite from its own collection, before the first report.
+    """
+    if is_xdist_worker(config):
+        return WorkerSuites()
+    if is_xdist_controller(config):
+        return ControllerSuites(config)
+    return None

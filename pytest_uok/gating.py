@@ -13,7 +13,7 @@ from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.gates.facts import DEFAULT_POLICY
 from pytest_uok.core.gates.result import Gate
 from pytest_uok.core.gates.session import EXIT_GATE_FAILED, load_config, run_gates
-from pytest_uok.core.gates.verdict import verdict_lines
+from pytest_uok.core.gates.verdict import verdict_lines, verdict_summary
 from pytest_uok.core.models.verdict import Verdict
 from pytest_uok.core.settings import Settings
 from pytest_uok.stash import RECORDING
@@ -101,6 +101,9 @@ class GatingPlugin:
             return
         self.verdict = outcome.verdict
         self.errors.extend(outcome.errors)
+        if recording is not None and recording.summary is not None:
+            # summary.json now carries the verdict: so does the summary the reports are made of.
+            recording.summary.verdict = verdict_summary(self.verdict)
         if session.exitstatus == 0 and self.verdict.overall == "fail":
             session.exitstatus = EXIT_GATE_FAILED
             self.exit_changed = True

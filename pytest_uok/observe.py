@@ -11,7 +11,6 @@ import pytest
 
 from pytest_uok.core.artifacts import SUMMARY
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.settings import Settings
 from pytest_uok.recording import RecordingPlugin
 
@@ -30,12 +29,6 @@ class ObservePlugin:
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.pushed: str | None = None
-        self.summary: Summary | None = None
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_uok_summary(self, config: pytest.Config, summary: Summary) -> None:
-        # The summary object about to be written: reused at the end instead of reading it back.
-        self.summary = summary
 
     # A trylast wrapper: its second half runs after every plain sessionfinish implementation
     # (the recording's artifacts, gating and its exit code), but inside the terminal
@@ -49,10 +42,6 @@ class ObservePlugin:
     def finish(self) -> None:
         if not self.settings.artifacts or self.recording.info is None:
             return
-        # Imported here, not at plugin load: prometheus_client and the renderers are needed
-        # once, at the end, on the controller; every pytest start (and xdist worker) is spared.
-        from pytest_uok.core.reports import render_reports
-
         folder = self.recording.out_dir
         if SUMMARY not in self.recording.written or not self._written_this_session(folder / SUMMARY):
             # Whatever summary.json is there belongs to an earlier run: report nothing rather
@@ -60,7 +49,7 @@ class ObservePlugin:
             self.errors.append("reports not written: this run's summary.json was not written")
             return
         try:
-            self.rendered = render_reports(folder)  # read back: the written summary is the scrubbed one
+            self.rendered = self._render(folder)
         except UokInputError as exc:
             self.errors.append(f"reports not written: {exc.message}")
             return
@@ -71,6 +60,18 @@ class ObservePlugin:
         self._step_summary()
         if self.settings.pushgateway:
             self._push(self.settings.pushgateway)
+
+    def _render(self, folder: Path) -> Rendered:
+        from pytest_uok.core.reports import render_reports
+        from pytest_uok.core.summary_file import EntryView
+
+        recording = self.recording
+        summary, records = recording.summary, recording.summary_records
+        if summary is None or records is None or not recording.summary_exact:
+            # The written summary is not the one in memory (redacted, repaired or written from
+            # someone else's hook): render what the file says, never a secret it no longer has.
+            return render_reports(folder)
+        return render_reports(folder, summary, [EntryView(r) for r in records])
 
     def _written_this_session(self, path: Path) -> bool:
         try:

@@ -11,13 +11,13 @@ from pytest_uok import hookspecs, options, shard
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.failure_facts import FailureFactsPlugin
-from pytest_uok.gating import make_gating_plugin
 from pytest_uok.observe import ObservePlugin
 from pytest_uok.policy_setup import POLICY_PLUGIN_NAMES, configure_policy
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
 from pytest_uok.termination import SigtermInterrupt
+from pytest_uok.xdist_role import is_xdist_worker
 
 #: The names our plugin objects are registered under, unregistered again at unconfigure.
 PLUGIN_NAMES = (
@@ -38,10 +38,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
-
-
-def is_xdist_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,6 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RECORDING] = recording
         pm.register(recording, "uok-recording")
         if settings.gate:
+            from pytest_uok.gating import make_gating_plugin  # the gates load only when gating
+
             pm.register(make_gating_plugin(config, settings), "uok-gating")
         if settings.artifacts:
             sigterm = SigtermInterrupt()

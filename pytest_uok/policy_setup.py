@@ -9,14 +9,20 @@ from pathlib import Path
 import pytest
 
 from pytest_uok import options
-from pytest_uok.classification import ClassificationPlugin
+from pytest_uok.classification import ClassificationPlugin, suite_reporting
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.policy import DEFAULT_POLICY, Policy, load_policy
-from pytest_uok.protection import ProtectionPlugin
+from pytest_uok.protection import REPORTS_PLUGIN_NAME, ProtectionPlugin
 from pytest_uok.reruns import RerunPlugin
 
 #: The names the policy concerns' plugin objects are registered under.
-POLICY_PLUGIN_NAMES = ("uok-classification", "uok-protection", "uok-reruns")
+POLICY_PLUGIN_NAMES = (
+    "uok-classification",
+    "uok-suite-reports",
+    "uok-protection",
+    REPORTS_PLUGIN_NAME,
+    "uok-reruns",
+)
 
 
 @dataclass
@@ -127,6 +133,9 @@ def configure_policy(config: pytest.Config) -> None:
     pm = config.pluginmanager
     if ctx.policy is not None or ctx.error is not None:
         pm.register(ClassificationPlugin(config, ctx), "uok-classification")
+        reporting = suite_reporting(config) if ctx.policy is not None else None
+        if reporting is not None:
+            pm.register(reporting, "uok-suite-reports")
     # Always on: a conftest's pytest_uok_quarantine may quarantine tests without a policy file.
     pm.register(ProtectionPlugin(config, ctx), "uok-protection")
     if ctx.reruns or ctx.attempt_to_fix:

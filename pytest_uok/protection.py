@@ -16,6 +16,7 @@ from pytest_uok.core.policy import QuarantineEntry
 from pytest_uok.core.quarantine import Cover, Protections, quarantine_snippet, suggest_category
 from pytest_uok.core.waivers import build_audit
 from pytest_uok.stash import ITEM_ATTEMPT, ITEM_QUARANTINE, ITEM_WAIVER, RECORDING
+from pytest_uok.xdist_role import is_xdist_controller
 
 if TYPE_CHECKING:
     from pytest_uok.policy_setup import PolicyContext
@@ -39,8 +40,16 @@ class ProtectedFailure:
     longrepr: str
 
 
+#: The name the per-report part is registered under.
+REPORTS_PLUGIN_NAME = "uok-protection-reports"
+
+
 class ProtectionPlugin:
-    """Turns protected failures into ``quarantined`` / ``waived`` and retried ones into reruns."""
+    """Turns protected failures into ``quarantined`` / ``waived`` and retried ones into reruns.
+
+    The per-report work (``ProtectedReports``) is registered only when some test can be
+    protected or retried: a run without quarantine, waiver or rerun pays nothing per test.
+    """
 
     def __init__(self, config: pytest.Config, ctx: PolicyContext) -> None:
         self.config = config
@@ -50,6 +59,20 @@ class ProtectionPlugin:
         self.unprotected: list[tuple[str, dict[str, Any]]] = []
         self.released: list[str] = []
         self._flaky: list[FlakyTest] | None = None
+        self.reports: ProtectedReports | None = None
+        entries = self.protections is not None and bool(
+            self.protections.quarantines or self.protections.waivers
+        )
+        # The xdist controller collects nothing: whether a conftest quarantines a test there is
+        # known only from the workers' reports, so it listens whenever workers run the tests.
+        if entries or ctx.reruns or ctx.attempt_to_fix or is_xdist_controller(config):
+            self.listen()
+
+    def listen(self) -> None:
+        """Register the per-report part (once)."""
+        if self.reports is None:
+            self.reports = ProtectedReports(self)
+            self.config.pluginmanager.register(self.reports, REPORTS_PLUGIN_NAME)
 
     # -- collection ---------------------------------------------------------------------------
 
@@ -75,6 +98,7 @@ class ProtectionPlugin:
             elif entry is not None:
                 # A conftest may quarantine a test even without a policy file.
                 item.stash[ITEM_QUARANTINE] = Protections.for_entry(entry, self.ctx.today)
+                self.listen()
 
     @pytest.hookimpl(trylast=True)
     def pytest_uok_quarantine(self, config: pytest.Config, item: pytest.Item, entry: Any) -> Any:
@@ -94,71 +118,7 @@ class ProtectionPlugin:
                 f"{exc}. Return a QuarantineEntry, a dict of its fields, False or None."
             ) from None
 
-    # -- reports (single process and workers) -------------------------------------------------
-
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        state = item.stash.get(ITEM_ATTEMPT, None)
-        quarantine = item.stash.get(ITEM_QUARANTINE, None)
-        waiver = item.stash.get(ITEM_WAIVER, None)
-        if state is None:
-            if quarantine is None and waiver is None:
-                return report  # the common case: nothing to decide
-            state = AttemptState()
-        else:
-            report.uok_attempt = state.number  # type: ignore[attr-defined]
-        verdict = decide(state, report.when, report.outcome, hasattr(report, "wasxfail"), quarantine, waiver)
-        if verdict.outcome is not None:
-            report.outcome = verdict.outcome  # type: ignore[assignment]
-        if verdict.record_outcome is not None:
-            report.uok_outcome = verdict.record_outcome  # type: ignore[attr-defined]
-        if verdict.category is not None:
-            report.uok_category = verdict.category  # type: ignore[attr-defined]
-        if verdict.released:
-            report.uok_released = True  # type: ignore[attr-defined]
-        if report.outcome in ("failed", "quarantined", "waived"):
-            cover = _covering(quarantine, waiver)
-            if cover is not None:
-                report.uok_cover = cover.to_json()  # type: ignore[attr-defined]
-        return report
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_report_teststatus(
-        self, report: pytest.TestReport, config: pytest.Config
-    ) -> tuple[str, str, Any] | None:
-        category = getattr(report, "uok_category", None)
-        if category is None:
-            return None
-        if category:
-            status: tuple[str, str, Any] = _STATUS.get(category, (category, "?", category.upper()))
-            return status
-        if report.outcome == RERUN:
-            return "", "R", ("RERUN", {"yellow": True})
-        return "", "", ""
-
-    # -- controller ---------------------------------------------------------------------------
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if getattr(report, "uok_released", False):
-            self.released.append(report.nodeid)
-        if getattr(report, "uok_category", None) == "flaky":
-            self._emit("test_flaky", nodeid=report.nodeid, attempts=getattr(report, "uok_attempt", 1))
-        cover = getattr(report, "uok_cover", None)
-        if not isinstance(cover, dict):
-            return
-        if report.outcome in ("quarantined", "waived"):
-            self.protected.append(
-                ProtectedFailure(report.nodeid, report.when, report.outcome, cover, report.longreprtext)
-            )
-            self._emit("test_protected", nodeid=report.nodeid, outcome=report.outcome, by=cover)
-        elif report.outcome == "failed":
-            self.unprotected.append((report.nodeid, cover))
-            self._emit("protection_expired", nodeid=report.nodeid, by=cover)
-
-    def _emit(self, kind: str, **data: Any) -> None:
+    def emit(self, kind: str, **data: Any) -> None:
         recording = self.config.stash.get(RECORDING, None)
         if recording is not None and recording.events is not None:
             recording.events.emit(kind, **data)
@@ -249,6 +209,77 @@ class ProtectionPlugin:
                 tr.write_line(
                     f"{nodeid} passed every --uok-attempt-to-fix attempt; remove its [[quarantine]] entry"
                 )
+
+
+class ProtectedReports:
+    """The per-report part of protection: decides each report's fate and notes protected failures.
+
+    On single processes and workers it changes reports (``makereport``); on the process that
+    writes the artifacts it collects what they say (``logreport``) and shows the status letters.
+    """
+
+    def __init__(self, owner: ProtectionPlugin) -> None:
+        self.owner = owner
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        state = item.stash.get(ITEM_ATTEMPT, None)
+        quarantine = item.stash.get(ITEM_QUARANTINE, None)
+        waiver = item.stash.get(ITEM_WAIVER, None)
+        if state is None:
+            if quarantine is None and waiver is None:
+                return report  # the common case: nothing to decide
+            state = AttemptState()
+        else:
+            report.uok_attempt = state.number  # type: ignore[attr-defined]
+        verdict = decide(state, report.when, report.outcome, hasattr(report, "wasxfail"), quarantine, waiver)
+        if verdict.outcome is not None:
+            report.outcome = verdict.outcome  # type: ignore[assignment]
+        if verdict.record_outcome is not None:
+            report.uok_outcome = verdict.record_outcome  # type: ignore[attr-defined]
+        if verdict.category is not None:
+            report.uok_category = verdict.category  # type: ignore[attr-defined]
+        if verdict.released:
+            report.uok_released = True  # type: ignore[attr-defined]
+        if report.outcome in ("failed", "quarantined", "waived"):
+            cover = _covering(quarantine, waiver)
+            if cover is not None:
+                report.uok_cover = cover.to_json()  # type: ignore[attr-defined]
+        return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport, config: pytest.Config
+    ) -> tuple[str, str, Any] | None:
+        category = getattr(report, "uok_category", None)
+        if category is None:
+            return None
+        if category:
+            status: tuple[str, str, Any] = _STATUS.get(category, (category, "?", category.upper()))
+            return status
+        if report.outcome == RERUN:
+            return "", "R", ("RERUN", {"yellow": True})
+        return "", "", ""
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if getattr(report, "uok_released", False):
+            self.owner.released.append(report.nodeid)
+        if getattr(report, "uok_category", None) == "flaky":
+            self.owner.emit("test_flaky", nodeid=report.nodeid, attempts=getattr(report, "uok_attempt", 1))
+        cover = getattr(report, "uok_cover", None)
+        if not isinstance(cover, dict):
+            return
+        if report.outcome in ("quarantined", "waived"):
+            self.owner.protected.append(
+                ProtectedFailure(report.nodeid, report.when, report.outcome, cover, report.longreprtext)
+            )
+            self.owner.emit("test_protected", nodeid=report.nodeid, outcome=report.outcome, by=cover)
+        elif report.outcome == "failed":
+            self.owner.unprotected.append((report.nodeid, cover))
+            self.owner.emit("protection_expired", nodeid=report.nodeid, by=cover)
 
 
 def _covering(quarantine: Cover | None, waiver: Cover | None) -> Cover | None:

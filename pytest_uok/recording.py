@@ -63,6 +63,11 @@ def _plugin_names(config: pytest.Config) -> list[str]:
     return sorted(names)
 
 
+def _is_ours(plugin: object) -> bool:
+    """Whether a hook implementation belongs to one of pytest-uok's own plugin objects."""
+    return type(plugin).__module__.startswith("pytest_uok.")
+
+
 def _count_passed_subtests(config: pytest.Config) -> bool:
     # pytest hides passed subtests from its closing line only at verbosity exactly 0.
     try:
@@ -89,7 +94,16 @@ class RecordingPlugin:
         self.written: list[str] = []
         self.out_dir = settings.out_dir
         self.unfinished: set[str] = set()
+        self._checkpoint_s = settings.checkpoint_s
         self._next_checkpoint = time.monotonic() + settings.checkpoint_s
+        #: The summary model written at session end (its ``tests`` empty when written from records).
+        self.summary: Summary | None = None
+        #: Records whose entries summary.json was written from (None: from the model's tests).
+        self.summary_records: list[TestRecord] | None = None
+        #: Whether summary.json holds exactly ``summary`` and ``summary_records`` (no redaction
+        #: or text repair changed it), so later readers may use them instead of reading it back.
+        self.summary_exact = False
+        self._entries_in_model = False
 
     # -- facts gathered once ------------------------------------------------------------
 
@@ -209,23 +223,26 @@ class RecordingPlugin:
         subtest = None
         if SubtestReport is not None and isinstance(report, SubtestReport):
             subtest = _subtest_description(report)
+        # Once per phase of every test: the report's own attributes are read from its __dict__,
+        # which is much cheaper than getattr with a default for the usual absent ones.
+        extra = report.__dict__
         # uok_outcome / uok_category: set where a rerun or a quarantine changed the report.
-        outcome = getattr(report, "uok_outcome", None) or report.outcome
+        outcome = extra.get("uok_outcome") or report.outcome
         rec = self.recorder.add_test_report(
             report.nodeid,
             report.when,
             outcome,
             report.duration,
-            hasattr(report, "wasxfail"),
+            "wasxfail" in extra,
             subtest,
-            getattr(report, "count_towards_summary", True),
-            getattr(report, "uok_attempt", 1),
-            getattr(report, "uok_category", None),
+            report.count_towards_summary,
+            extra.get("uok_attempt", 1),
+            extra.get("uok_category"),
         )
         if (report.outcome == "failed" or outcome != report.outcome) and subtest is None:
             self._keep_failure(rec, report)
-        if self.settings.checkpoint_s and time.monotonic() >= self._next_checkpoint:
-            self._next_checkpoint = time.monotonic() + self.settings.checkpoint_s
+        if self._checkpoint_s and time.monotonic() >= self._next_checkpoint:
+            self._next_checkpoint = time.monotonic() + self._checkpoint_s
             self._write_summary_only(complete=False)
 
     def _keep_failure(self, rec: TestRecord, report: pytest.TestReport) -> None:
@@ -272,22 +289,28 @@ class RecordingPlugin:
             complete=complete and not self.internal_errors,
             internal_errors=self.internal_errors,
         )
+        records: list[TestRecord] | None = list(self.recorder.records.values())
         try:
             models = self.build_models(end)
         except Exception as exc:  # never let the recorder turn the run's result around
             self.internal_errors.append(f"building the artifacts failed: {exc!r}")
             end.complete = False
-            models = {art.SUMMARY: art.build_summary(self.info, self.recorder, end)}
+            self._entries_in_model = False
+            models = {art.SUMMARY: art.build_summary(self.info, self.recorder, end, with_tests=False)}
         # summary.json goes last: "complete: true" then also vouches for the files beside it,
         # and a run killed while writing leaves the provisional summary (complete: false).
         order = list(models)
         summary = models.pop(art.SUMMARY)
+        assert isinstance(summary, Summary)
         errors = art.write_models(self.out_dir, models, self.redactor.scrub)
-        if errors and isinstance(summary, Summary):
+        if errors:
             summary.complete = False
             summary.internal_errors = [*summary.internal_errors, *errors]
         models[art.SUMMARY] = summary
-        last = art.write_model(self.out_dir, art.SUMMARY, summary, self.redactor.scrub)
+        if self._entries_in_model:
+            records = None  # someone else's hook had the entries: write them as it left them
+        last, self.summary_exact = art.write_summary(self.out_dir, summary, records, self.redactor.scrub)
+        self.summary, self.summary_records = summary, records
         errors += [last] if last else []
         self.write_errors.extend(errors)
         if any(e.startswith("could not create the artifact folder") for e in errors):
@@ -308,8 +331,13 @@ class RecordingPlugin:
 
     def build_models(self, end: art.RunEnd) -> dict[str, ArtifactModelBase]:
         assert self.info is not None
-        summary = art.build_summary(self.info, self.recorder, end)
-        self.config.hook.pytest_uok_summary(config=self.config, summary=summary)
+        hook = self.config.hook.pytest_uok_summary
+        # Our own implementations read the records; a test entry per test is built only for
+        # someone else's hook, which may read or change them.
+        foreign = any(not _is_ours(impl.plugin) for impl in hook.get_hookimpls())
+        self._entries_in_model = foreign
+        summary = art.build_summary(self.info, self.recorder, end, with_tests=foreign)
+        hook(config=self.config, summary=summary)
         extra_env: dict[str, str] = {}
         for result in self.config.hook.pytest_uok_environment(config=self.config):
             if result:
@@ -337,9 +365,10 @@ class RecordingPlugin:
             return
         end = art.RunEnd(None, None, False, complete, self.internal_errors)
         aside = self._set_aside_unfinished()
-        summary: Summary = art.build_summary(self.info, self.recorder, end)
+        summary: Summary = art.build_summary(self.info, self.recorder, end, with_tests=False)
+        records = list(self.recorder.records.values())
         self.recorder.records.update(aside)
-        error = art.write_model(self.out_dir, art.SUMMARY, summary, self.redactor.scrub)
+        error, _ = art.write_summary(self.out_dir, summary, records, self.redactor.scrub)
         if error and error not in self.write_errors:
             self.write_errors.append(error)
 

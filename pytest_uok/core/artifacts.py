@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from pytest_uok.core.outcomes import ALL_OUTCOMES, FAILING_OUTCOMES
 from pytest_uok.core.records import RunRecorder, TestRecord
 from pytest_uok.core.redact import Redactor
 from pytest_uok.core.sanitize import dumps_clean
+from pytest_uok.core.summary_file import summary_chunks, write_summary_text
 
 SUMMARY = "summary.json"
 REPLAY_BUNDLE = "replay_bundle.json"
@@ -130,7 +131,12 @@ def _entry(rec: TestRecord) -> TestEntry:
     )
 
 
-def build_summary(info: RunInfo, recorder: RunRecorder, end: RunEnd) -> Summary:
+def build_summary(info: RunInfo, recorder: RunRecorder, end: RunEnd, with_tests: bool = True) -> Summary:
+    """The run's summary; without ``with_tests`` its ``tests`` list stays empty.
+
+    A session writes the entries straight from the records (``write_summary``), and builds a
+    ``TestEntry`` per test only when a ``pytest_uok_summary`` hook of someone else may read them.
+    """
     records = list(recorder.records.values())
     outcomes = Counter(r.outcome for r in records)
     failed = [r.nodeid for r in records if r.outcome in FAILING_OUTCOMES]
@@ -166,7 +172,7 @@ def build_summary(info: RunInfo, recorder: RunRecorder, end: RunEnd) -> Summary:
         replay_bundle=ReplayPointer.model_construct(
             one_command_replay=info.runner_command() if has_failures else None
         ),
-        tests=[_entry(r) for r in records],
+        tests=[_entry(r) for r in records] if with_tests else [],
     )
 
 
@@ -223,12 +229,41 @@ def build_failure_digest(info: RunInfo, recorder: RunRecorder, redactor: Redacto
 
 
 def dump(model: ArtifactModelBase) -> str:
+    return _dump(model)[0]
+
+
+def _dump(model: ArtifactModelBase) -> tuple[str, bool]:
+    """The model's JSON text, and False when text in it had to be repaired to be written."""
     try:
-        return model.model_dump_json(by_alias=True, indent=1, warnings=False) + "\n"
+        return model.model_dump_json(by_alias=True, indent=1, warnings=False) + "\n", True
     except ValueError:
         # Text from a test (output, messages, ids) may hold lone surrogates that UTF-8 cannot
         # encode; the slow path replaces them rather than losing the artifact.
-        return dumps_clean(model.model_dump(mode="json", by_alias=True, warnings=False), indent=1) + "\n"
+        data = model.model_dump(mode="json", by_alias=True, warnings=False)
+        return dumps_clean(data, indent=1) + "\n", False
+
+
+def write_summary(
+    folder: Path,
+    summary: Summary,
+    records: Sequence[TestRecord] | None,
+    scrub: Callable[[str], str] | None = None,
+) -> tuple[str | None, bool]:
+    """Write summary.json, its entries from ``records`` when given (``summary`` then has none).
+
+    Returns an error line (None when written) and whether the file holds exactly what
+    ``summary`` and ``records`` say: False when the last redaction pass or the repair of
+    unencodable text changed it, or when the entries came from the model.
+    """
+    if records is None:
+        return write_model(folder, SUMMARY, summary, scrub), False
+    path = folder / SUMMARY
+    try:
+        header, exact = _dump(summary)
+        exact = write_summary_text(path, summary_chunks(header, records), scrub) and exact
+    except OSError as exc:
+        return f"could not write {path}: {exc.strerror or exc}", False
+    return None, exact
 
 
 def write_model(

@@ -115,7 +115,7 @@ class RunCollector:
             labels=["shard", "suite"],
         )
         durations: dict[str, list[float]] = {suite: [] for suite in by_suite}
-        for test in self.view.summary.tests:
+        for test in self.view.tests:
             durations[test.suite or UNCLASSIFIED].append(test.duration_s)
         for suite, values in durations.items():
             buckets, total = _histogram_buckets(values)

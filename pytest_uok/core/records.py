@@ -19,6 +19,8 @@ RECORDED_FAILURES = FAILING_OUTCOMES | {"quarantined", "waived"}
 MAX_SUBTEST_FAILURES = 50
 #: The phases a test report can name.
 PHASES = frozenset({"setup", "call", "teardown"})
+#: Phases whose passing report pytest's closing line does not count.
+_UNCOUNTED_PASSES = frozenset({"setup", "teardown", "collect"})
 
 
 class AttemptRecord:
@@ -98,11 +100,14 @@ class RunRecorder:
         self.collection_failures: list[CollectionFailure] = []
         self.count_passed_subtests = count_passed_subtests
         self._failed_subtests: Counter[str] = Counter()
+        #: The suite of each test known before it reports (its record is made with it).
+        self.suite_of: dict[str, str] = {}
 
     def record(self, nodeid: str) -> TestRecord:
         rec = self.records.get(nodeid)
         if rec is None:
             rec = self.records[nodeid] = TestRecord(nodeid)
+            rec.suite = self.suite_of.get(nodeid)
         return rec
 
     def add_test_report(
@@ -123,7 +128,23 @@ class RunRecorder:
         ``attempt`` is 1-based and grows when the test is run again; ``category`` overrides the
         terminal category when another hook decided it.
         """
-        rec = self.record(nodeid)
+        rec = self.records.get(nodeid) or self.record(nodeid)
+        if (
+            outcome == "passed"
+            and subtest is None
+            and attempt == 1
+            and not wasxfail
+            and category is None
+            and not self._failed_subtests
+        ):
+            # The usual report, three times per test: a passing phase of a first attempt. The
+            # same result as the general path below, without its calls.
+            att = rec.attempts[0]
+            att.duration_s += duration
+            att.outcome = "passed" if att.outcome is None else combine(att.outcome, when, "passed")
+            if counted and when not in _UNCOUNTED_PASSES:
+                self.counts["passed"] += 1
+            return rec
         if subtest is not None:
             self._add_subtest(rec, nodeid, outcome, wasxfail, subtest)
         else:

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_uok.core.models.digest import FailureEntry
-from pytest_uok.core.models.summary import TestEntry
 from pytest_uok.core.outcomes import ALL_OUTCOMES
-from pytest_uok.core.runview import UNCLASSIFIED, RunView
+from pytest_uok.core.runview import UNCLASSIFIED, RunView, TestFacts
 
 #: How many failures are shown in full; the others are listed by node id only.
 MAX_DETAILED_FAILURES = 30
@@ -61,7 +60,7 @@ def _verdict_failed(view: RunView) -> bool:
 
 def headline(view: RunView) -> Headline:
     s = view.summary
-    total = len(s.tests)
+    total = len(view.tests)
     bad = sum(s.outcomes.get(o, 0) for o in BAD_OUTCOMES) + len(s.collection_errors)
     if s.interrupted:
         state = "interrupted"
@@ -140,13 +139,13 @@ def suite_columns(rows: list[SuiteRow]) -> list[str]:
     )
 
 
-def slowest(view: RunView, count: int = SLOWEST) -> list[TestEntry]:
-    top = heapq.nlargest(count, view.summary.tests, key=lambda t: t.duration_s)
+def slowest(view: RunView, count: int = SLOWEST) -> list[TestFacts]:
+    top = heapq.nlargest(count, view.tests, key=lambda t: t.duration_s)
     return [t for t in sorted(top, key=lambda t: (-t.duration_s, t.nodeid)) if t.duration_s > 0]
 
 
-def attempts_text(test: TestEntry) -> str:
-    return " → ".join(a.outcome for a in test.attempts) or test.outcome
+def attempts_text(test: TestFacts) -> str:
+    return " → ".join(a.outcome or "passed" for a in test.attempts) or test.outcome
 
 
 def flaky_suggestions(view: RunView) -> list[dict[str, Any]]:
@@ -182,7 +181,7 @@ def one_command_replay(view: RunView) -> str | None:
     return view.summary.replay_bundle.one_command_replay
 
 
-def suite_of(test: TestEntry) -> str:
+def suite_of(test: TestFacts) -> str:
     return test.suite or UNCLASSIFIED
 
 

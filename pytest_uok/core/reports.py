@@ -7,6 +7,7 @@ artifacts later (gating, a merge of shards) renders them again with ``render_rep
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pytest_uok.core.metrics import METRICS_FILE, render_metrics
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.report_html import REPORT_HTML, render_html
 from pytest_uok.core.report_md import REPORT_MD, render_markdown
-from pytest_uok.core.runview import RunView, load_run
+from pytest_uok.core.runview import RunView, TestFacts, load_run
 
 #: The files ``render_reports`` writes, in the order it writes them.
 REPORT_FILES = (METRICS_FILE, REPORT_MD, REPORT_HTML)
@@ -59,13 +60,16 @@ def write_reports(view: RunView, folder: Path) -> Rendered:
     return rendered
 
 
-def render_reports(folder: Path, summary: Summary | None = None) -> Rendered:
+def render_reports(
+    folder: Path, summary: Summary | None = None, tests: Sequence[TestFacts] | None = None
+) -> Rendered:
     """Read the artifacts in ``folder`` and (re)write metrics.prom, report.md and report.html there.
 
-    ``summary``, when given, is used instead of reading summary.json back (see ``load_run``).
+    ``summary``, when given, is used instead of reading summary.json back, with ``tests`` as its
+    entries when they are not in the model (see ``load_run``).
     Raises UokInputError when the folder has no usable summary.json.
     """
-    return write_reports(load_run(folder, summary), folder)
+    return write_reports(load_run(folder, summary, tests), folder)
 
 
 def append_step_summary(markdown: str, environ: dict[str, str] | None = None) -> Path | None:

@@ -10,16 +10,17 @@ would be worse than one that shows it with a note.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.models import ARTIFACT_MODELS
 from pytest_uok.core.models.digest import FailureDigest, FailureEntry
 from pytest_uok.core.models.replay import ReplayBundle
-from pytest_uok.core.models.summary import Summary, TestEntry
+from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.readback import load_artifact, read_json_object, validate
 
 SUMMARY = "summary.json"
@@ -84,12 +85,39 @@ class ShardLoad:
     estimated_s: float | None = None
 
 
+class AttemptFacts(Protocol):
+    """What the reports read of one attempt of a test."""
+
+    @property
+    def outcome(self) -> str | None: ...
+
+
+class TestFacts(Protocol):
+    """What the reports read of one test: a summary.json entry, or a recorded test shown as one."""
+
+    @property
+    def nodeid(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def suite(self) -> str | None: ...
+    @property
+    def attempts(self) -> Sequence[AttemptFacts]: ...
+
+
 @dataclass
 class RunView:
-    """Everything a report or the metrics need, with absent artifacts as None."""
+    """Everything a report or the metrics need, with absent artifacts as None.
+
+    ``tests`` are the summary's entries (``summary.tests`` unless the caller holds them apart:
+    a session writes them from its records and leaves the model's list empty).
+    """
 
     summary: Summary
     folder: Path | None = None
+    tests: Sequence[TestFacts] = ()
     digest: FailureDigest | None = None
     replay: ReplayBundle | None = None
     verdict: VerdictView | None = None
@@ -112,13 +140,13 @@ class RunView:
 
     # Cached: a run may have 100k tests, and every renderer asks these questions.
     @cached_property
-    def _by_outcome(self) -> dict[str, list[TestEntry]]:
-        groups: dict[str, list[TestEntry]] = {}
-        for test in self.summary.tests:
+    def _by_outcome(self) -> dict[str, list[TestFacts]]:
+        groups: dict[str, list[TestFacts]] = {}
+        for test in self.tests:
             groups.setdefault(test.outcome, []).append(test)
         return groups
 
-    def tests_with(self, outcome: str) -> list[TestEntry]:
+    def tests_with(self, outcome: str) -> list[TestFacts]:
         return list(self._by_outcome.get(outcome, ()))
 
     def failures(self) -> list[FailureEntry]:
@@ -127,7 +155,7 @@ class RunView:
     @cached_property
     def _suite_outcomes(self) -> dict[str, dict[str, int]]:
         table: dict[str, dict[str, int]] = {}
-        for test in self.summary.tests:
+        for test in self.tests:
             row = table.setdefault(test.suite or UNCLASSIFIED, {})
             row[test.outcome] = row.get(test.outcome, 0) + 1
         return dict(sorted(table.items()))
@@ -313,13 +341,13 @@ def _as_dict(item: Any) -> dict[str, Any] | None:
     return item if isinstance(item, dict) else None
 
 
-def shard_loads_from_manifests(summary: Summary) -> list[ShardLoad]:
+def shard_loads_from_manifests(summary: Summary, tests: Sequence[TestFacts]) -> list[ShardLoad]:
     """Each shard's load in a merged run, from the shard manifests the merge kept."""
     raw = getattr(summary, "shards", None)
     manifests = [m for m in (_as_dict(item) for item in raw or []) if m]
     if len(manifests) < 2:
         return []
-    seconds = {t.nodeid: t.duration_s for t in summary.tests}
+    seconds = {t.nodeid: t.duration_s for t in tests}
     loads = []
     for manifest in manifests:
         index = _int(manifest.get("index"))
@@ -337,7 +365,9 @@ def shard_loads_from_manifests(summary: Summary) -> list[ShardLoad]:
     return sorted(loads, key=lambda load: load.index)
 
 
-def shard_loads_from_siblings(folder: Path, summary: Summary) -> list[ShardLoad]:
+def shard_loads_from_siblings(
+    folder: Path, summary: Summary, own_tests: Sequence[TestFacts]
+) -> list[ShardLoad]:
     """Each shard's load when the other shards' folders sit next to this one (one per shard)."""
     total = summary.shard.total
     if total <= 1:
@@ -361,16 +391,19 @@ def shard_loads_from_siblings(folder: Path, summary: Summary) -> list[ShardLoad]
         loads[index] = ShardLoad(index, len(tests), seconds, estimated)
     own = summary.shard.index
     own_manifest = _as_dict(getattr(summary, "manifest", None)) or {}
-    own_seconds = sum(t.duration_s for t in summary.tests)
-    loads[own] = ShardLoad(own, len(summary.tests), own_seconds, _number(own_manifest.get("estimated_s")))
+    own_seconds = sum(t.duration_s for t in own_tests)
+    loads[own] = ShardLoad(own, len(own_tests), own_seconds, _number(own_manifest.get("estimated_s")))
     return [loads[i] for i in sorted(loads)]
 
 
-def load_run(folder: Path, summary: Summary | None = None) -> RunView:
+def load_run(
+    folder: Path, summary: Summary | None = None, tests: Sequence[TestFacts] | None = None
+) -> RunView:
     """Read an artifact folder; UokInputError when it has no usable summary.json.
 
     ``summary`` is the run's summary when the caller holds the very object that was just
     written (the session does): reading 100k tests back would cost seconds for nothing.
+    ``tests`` are its entries when they are not in the model (default: ``summary.tests``).
     """
     if not folder.is_dir():
         raise UokInputError(f"{folder} is not a folder of pytest-uok artifacts (it does not exist).")
@@ -382,7 +415,8 @@ def load_run(folder: Path, summary: Summary | None = None) -> RunView:
     if summary is None:
         summary = load_artifact(folder / SUMMARY, Summary)
     problems: list[str] = []
-    view = RunView(summary=summary, folder=folder, problems=problems)
+    entries = summary.tests if tests is None else tests
+    view = RunView(summary=summary, folder=folder, tests=entries, problems=problems)
     view.digest = _load_model(folder, FAILURE_DIGEST, FailureDigest, problems)
     view.replay = _load_model(folder, REPLAY_BUNDLE, ReplayBundle, problems)
     verdict = _read_optional(folder, VERDICT, problems) or _block(summary, "verdict")
@@ -393,5 +427,7 @@ def load_run(folder: Path, summary: Summary | None = None) -> RunView:
     audit = _read_optional(folder, WAIVER_AUDIT, problems)
     if audit and isinstance(audit.get("entries"), list):
         view.policy_entries = [e for e in audit["entries"] if isinstance(e, dict)]
-    view.shards = shard_loads_from_manifests(summary) or shard_loads_from_siblings(folder, summary)
+    view.shards = shard_loads_from_manifests(summary, entries) or shard_loads_from_siblings(
+        folder, summary, entries
+    )
     return view

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_uok.core.outcomes import report_category
 from pytest_uok.core.records import RunRecorder
 
 
@@ -98,3 +102,34 @@ def test_collection_reports() -> None:
     rec.deselected(4)
     assert dict(rec.counts) == {"error": 1, "skipped": 1, "deselected": 4}
     assert [c.nodeid for c in rec.collection_failures] == ["bad.py"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a.py::t", "a.py::u"]),
+            st.sampled_from(["setup", "call", "teardown", "???"]),
+            st.sampled_from(["passed", "failed", "skipped"]),
+            st.integers(1, 2),
+            st.none() | st.just("[sub]"),
+            st.booleans(),
+        ),
+        max_size=30,
+    )
+)
+def test_the_passing_report_shortcut_agrees_with_the_general_path(
+    reports: list[tuple[str, str, str, int, str | None, bool]],
+) -> None:
+    fast, general = RunRecorder(), RunRecorder()
+    for nodeid, when, outcome, attempt, subtest, xfail in reports:
+        fast.add_test_report(nodeid, when, outcome, 0.5, xfail, subtest, True, attempt)
+        # An explicit category takes the general path, and it is the category pytest gives.
+        failed_subtests = general._failed_subtests[nodeid]
+        category = report_category(when, outcome, xfail, subtest is not None, failed_subtests, False)
+        general.add_test_report(nodeid, when, outcome, 0.5, xfail, subtest, True, attempt, category)
+    assert fast.counts == general.counts
+    for nodeid, rec in general.records.items():
+        other = fast.records[nodeid]
+        assert (other.outcome, other.phase, other.duration_s) == (rec.outcome, rec.phase, rec.duration_s)
+        assert [(a.outcome, a.phase) for a in other.attempts] == [(a.outcome, a.phase) for a in rec.attempts]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -206,7 +207,9 @@ def test_an_unknown_gate_mode_is_reported(
 def test_a_broken_gating_pass_fails_closed(
     pytester: pytest.Pytester, run_uok: RunUok, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pytest_uok import gating
+    # From sys.modules: gating is imported by sessions that gate, and pytester's inline runs
+    # unload what they imported, so the package attribute may name an older copy.
+    gating = importlib.import_module("pytest_uok.gating")
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk on fire")

@@ -79,6 +79,7 @@ def test_sigkill_check_catches_a_non_atomic_writer(pytester: pytest.Pytester) ->
         """
         import pathlib, time
         import pytest_uok.core.artifacts as _uok_artifacts
+        import pytest_uok.core.summary_file as _uok_summary_file
 
         def _torn_write_text(path, text):
             with open(path, "w", encoding="utf-8") as fh:
@@ -89,7 +90,11 @@ def test_sigkill_check_catches_a_non_atomic_writer(pytester: pytest.Pytester) ->
                     time.sleep(120)
                 fh.write(text)
 
+        def _torn_write_chunks(path, chunks):  # summary.json is written in pieces
+            _torn_write_text(path, b"".join(chunks).decode("utf-8"))
+
         _uok_artifacts.atomic_write_text = _torn_write_text
+        _uok_summary_file.atomic_write_chunks = _torn_write_chunks
         """,
     )
     stopped = stop_session(pytester, *CHECKPOINT_ALWAYS, sig=signal.SIGKILL)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,10 @@ PRECIOUS = "precious: must not change\n"
 def _non_atomic(path: Path, text: str) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
+
+
+def _non_atomic_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    _non_atomic(path, b"".join(chunks).decode("utf-8"))
 
 
 # -- symlinks ------------------------------------------------------------------------------
@@ -81,6 +86,7 @@ def test_symlink_check_catches_a_non_atomic_writer(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("pytest_uok.core.artifacts.atomic_write_text", _non_atomic)
+    monkeypatch.setattr("pytest_uok.core.summary_file.atomic_write_chunks", _non_atomic_chunks)
     pytester.makepyfile(test_red=RED_PROJECT)
     victims = plant_symlinks(pytester.path)
     with pytest.raises(AssertionError, match="followed planted symlinks"):
@@ -163,7 +169,11 @@ def test_full_disk_check_catches_a_non_atomic_writer(
             atomic_module.os.fsync(fh.fileno())
             fh.write(text)
 
+    def in_place_chunks(path: Path, chunks: Iterable[bytes]) -> None:  # how summary.json is written
+        in_place(path, b"".join(chunks).decode("utf-8"))
+
     monkeypatch.setattr("pytest_uok.core.artifacts.atomic_write_text", in_place)
+    monkeypatch.setattr("pytest_uok.core.summary_file.atomic_write_chunks", in_place_chunks)
     with pytest.raises(AssertionError, match=r"earlier summary\.json was damaged"):
         check_unwritable(pytester.runpytest(), pytester.path / ".uok", before, "No space left on device")
 

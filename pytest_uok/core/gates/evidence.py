@@ -25,7 +25,7 @@ from pytest_uok.core.gates.result import (
 from pytest_uok.core.models import ARTIFACT_MODELS
 from pytest_uok.core.models.events import EventEnvelope
 from pytest_uok.core.models.verdict import EvidenceIndex, IndexedArtifact
-from pytest_uok.core.readback import read_json_object, schema_of, validate
+from pytest_uok.core.readback import parse_json_object, schema_of, validate
 
 INDEX = "index.json"
 #: Files of the folder that are not evidence of the run itself.
@@ -78,13 +78,21 @@ def _check(path: Path, data: bytes) -> tuple[str | None, str]:
     """The artifact's schema id and, when it does not validate, why."""
     if path.suffix == ".jsonl":
         return _check_events(path, data)
+    model = ARTIFACT_MODELS.get(path.name)
+    if model is not None:
+        try:
+            # The usual case, a valid artifact, validated straight from its bytes (its schema
+            # field then holds the model's id).
+            model.model_validate_json(data)
+            return model.SCHEMA_ID, ""
+        except (ValueError, RecursionError):
+            pass  # the path below says why
     try:
-        obj = read_json_object(path)
+        obj = parse_json_object(path, data)
     except UokInputError as exc:
         return None, exc.message
     found = obj.get("schema")
     schema = found if isinstance(found, str) else None
-    model = ARTIFACT_MODELS.get(path.name)
     if model is None:
         return schema, "" if schema else f"{path} has no 'schema' field"
     try:

@@ -55,12 +55,25 @@ def _next_seq(path: Path, run_id: str) -> int:
     return max([s for s in seqs if isinstance(s, int)], default=-1) + 1
 
 
+#: The summary's verdict field before a first gating pass, as summary.json spells it.
+_NO_VERDICT = '\n "verdict": null,\n'
+
+
 def _rewrite_summary(out_dir: Path, verdict: Verdict) -> str | None:
     path = out_dir / "summary.json"
+    block = verdict_summary(verdict)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["verdict"] = verdict_summary(verdict).model_dump(mode="json")
-        atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        text = path.read_text(encoding="utf-8")
+        if text.count(_NO_VERDICT) == 1:
+            # The one top-level field set in place: a summary of 100k tests is not parsed and
+            # serialized again for it.
+            nested = block.model_dump_json(by_alias=True, indent=1).replace("\n", "\n ")
+            text = text.replace(_NO_VERDICT, f'\n "verdict": {nested},\n')
+        else:
+            data = json.loads(text)
+            data["verdict"] = block.model_dump(mode="json")
+            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+        atomic_write_text(path, text)
     except (OSError, ValueError) as exc:
         return f"could not add the verdict to {path}: {exc}"
     return None

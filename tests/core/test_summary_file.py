@@ -1,0 +1,104 @@
+"""summary.json written from the records is byte for byte what the model's dump would be."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pydantic_core
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_uok.core import artifacts as art
+from pytest_uok.core.commands import Launcher
+from pytest_uok.core.models.common import ShardContext
+from pytest_uok.core.models.environment import EnvironmentBlock
+from pytest_uok.core.records import RunRecorder
+from pytest_uok.core.summary_file import float_text
+
+PHASES = ("setup", "call", "teardown")
+OUTCOMES = ("passed", "failed", "skipped")
+#: Text a node id, suite or subtest description may hold: quotes, controls, non-ASCII.
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+DURATIONS = st.floats(min_value=0, max_value=1e7, allow_nan=False) | st.sampled_from(
+    [0.0, 1e-6, 1.2e-5, 1e16]
+)
+
+
+def _info(tmp: Path) -> art.RunInfo:
+    env = EnvironmentBlock(
+        git_sha=None, git_dirty=None, python="3", pytest="9", platform="p", plugins=[], rootdir=str(tmp)
+    )
+    return art.RunInfo(
+        run_id="r",
+        started_at=datetime(2026, 12, 1, tzinfo=timezone.utc),
+        rootdir=str(tmp),
+        invocation=["-q"],
+        launcher=Launcher(argv0=("pytest",), kept=(), rootdir=str(tmp), invocation_dir=str(tmp)),
+        environment=env,
+        shard=ShardContext(),
+        out_dir=tmp,
+    )
+
+
+reports = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # which test
+        st.sampled_from(PHASES),
+        st.sampled_from(OUTCOMES),
+        DURATIONS,
+        st.integers(1, 3),  # attempt
+        st.none() | TEXT,  # subtest description
+        st.booleans(),  # wasxfail
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    reports=reports,
+    names=st.lists(TEXT, min_size=6, max_size=6),
+    suites=st.lists(st.none() | TEXT, min_size=6, max_size=6),
+)
+def test_entries_from_records_are_the_models_dump(
+    tmp_path_factory: pytest.TempPathFactory,
+    reports: list[tuple[int, str, str, float, int, str | None, bool]],
+    names: list[str],
+    suites: list[str | None],
+) -> None:
+    tmp = tmp_path_factory.mktemp("s")
+    recorder = RunRecorder()
+    for test, when, outcome, duration, attempt, subtest, xfail in reports:
+        nodeid = f"t.py::{names[test]}[{test}]"
+        recorder.add_test_report(nodeid, when, outcome, duration, xfail, subtest, True, attempt)
+        recorder.records[nodeid].suite = suites[test]
+    info = _info(tmp)
+    end = art.RunEnd(None, 1, False, True)
+    error, exact = art.write_summary(
+        tmp, art.build_summary(info, recorder, end, with_tests=False), list(recorder.records.values())
+    )
+    assert error is None
+    assert exact
+    fast = (tmp / art.SUMMARY).read_bytes()
+    assert art.write_model(tmp, art.SUMMARY, art.build_summary(info, recorder, end)) is None
+    assert fast == (tmp / art.SUMMARY).read_bytes()
+
+
+def test_a_scrubbed_or_repaired_summary_is_not_exact(tmp_path: Path) -> None:
+    recorder = RunRecorder()
+    recorder.add_test_report("t.py::secret-value", "call", "passed", 0.1)
+    recorder.add_test_report("t.py::bad\udcff", "call", "passed", 0.1)
+    summary = art.build_summary(_info(tmp_path), recorder, art.RunEnd(None, 1, False, True), with_tests=False)
+    records = list(recorder.records.values())
+    assert art.write_summary(tmp_path, summary, records[:1], None) == (None, True)
+    assert art.write_summary(tmp_path, summary, records[:1], lambda t: t.replace("secret", "[X]"))[1] is False
+    assert "[X]-value" in (tmp_path / art.SUMMARY).read_text()
+    assert art.write_summary(tmp_path, summary, records, None)[1] is False
+    assert "bad\ufffd" in (tmp_path / art.SUMMARY).read_text()
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_floats_are_spelled_as_pydantic_spells_them(value: float) -> None:
+    assert float_text(value) == pydantic_core.to_json(value).decode()
