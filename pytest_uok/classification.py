@@ -12,6 +12,7 @@ import pytest
 from pytest_uok.core.classify import ClassificationReport, SuiteMatcher, classify
 from pytest_uok.core.models.summary import Classification, SuiteCounts, Summary
 from pytest_uok.core.outcomes import FAILING_OUTCOMES
+from pytest_uok.core.records import TestRecord
 from pytest_uok.stash import ITEM_SUITE, RECORDING
 from pytest_uok.xdist_role import is_xdist_controller, is_xdist_worker
 
@@ -112,11 +113,17 @@ class ClassificationPlugin:
 
     def pytest_uok_summary(self, config: pytest.Config, summary: Summary) -> None:
         recording = self.config.stash.get(RECORDING, None)
-        # The records, not summary.tests: a session's summary model carries no entries.
-        tests = recording.recorder.records.values() if recording is not None else summary.tests
         by_suite: dict[str, Counter[str]] = {}
-        for test in tests:
-            by_suite.setdefault(test.suite or UNCLASSIFIED, Counter())[test.outcome] += 1
+        # The recorder, not summary.tests: a session's summary model carries no entries.
+        if recording is not None:
+            recorder = recording.recorder
+            for nodeid, value in recorder.tests():
+                outcome = value.outcome if isinstance(value, TestRecord) else "passed"
+                suite = recorder.suite(nodeid, value)
+                by_suite.setdefault(suite or UNCLASSIFIED, Counter())[outcome] += 1
+        else:
+            for test in summary.tests:
+                by_suite.setdefault(test.suite or UNCLASSIFIED, Counter())[test.outcome] += 1
         suites = {}
         for name in sorted(by_suite):
             outcomes = by_suite[name]
@@ -193,10 +200,8 @@ class ControllerSuites:
         recording = self.config.stash.get(RECORDING, None)
         if recording is None:
             return
-        rec = recording.recorder.records.get(report.nodeid)
-        if rec is not None:
-            suite = getattr(report, "uok_suite", None)
-            rec.suite = suite if isinstance(suite, str) else None
+        suite = getattr(report, "uok_suite", None)
+        recording.recorder.set_suite(report.nodeid, suite if isinstance(suite, str) else None)
 
 
 def suite_reporting(config: pytest.Config) -> WorkerSuites | ControllerSuites | None:

@@ -87,7 +87,7 @@ class FailureFactsPlugin:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if report.failed:
+        if report.outcome == "failed":  # every phase of every test passes here: no property call
             facts = failure_facts(item, call.excinfo)
             extra: dict[str, Any] = {}
             item.config.hook.pytest_uok_digest_fields(config=item.config, nodeid=item.nodeid, facts=extra)

@@ -63,15 +63,15 @@ class ObservePlugin:
 
     def _render(self, folder: Path) -> Rendered:
         from pytest_uok.core.reports import render_reports
-        from pytest_uok.core.summary_file import EntryView
+        from pytest_uok.core.summary_file import entry_views
 
         recording = self.recording
-        summary, records = recording.summary, recording.summary_records
-        if summary is None or records is None or not recording.summary_exact:
+        summary = recording.summary
+        if summary is None or not recording.summary_from_records or not recording.summary_exact:
             # The written summary is not the one in memory (redacted, repaired or written from
             # someone else's hook): render what the file says, never a secret it no longer has.
             return render_reports(folder)
-        return render_reports(folder, summary, [EntryView(r) for r in records])
+        return render_reports(folder, summary, entry_views(recording.recorder))
 
     def _written_this_session(self, path: Path) -> bool:
         try:

@@ -14,6 +14,7 @@ from pytest_uok.core.attempts import RERUN, AttemptState, decide
 from pytest_uok.core.models.summary import FlakyTest, Summary
 from pytest_uok.core.policy import QuarantineEntry
 from pytest_uok.core.quarantine import Cover, Protections, quarantine_snippet, suggest_category
+from pytest_uok.core.records import TestRecord
 from pytest_uok.core.waivers import build_audit
 from pytest_uok.stash import ITEM_ATTEMPT, ITEM_QUARANTINE, ITEM_WAIVER, RECORDING
 from pytest_uok.xdist_role import is_xdist_controller
@@ -130,9 +131,9 @@ class ProtectionPlugin:
         found: list[FlakyTest] = []
         if recording is not None:
             days = self.ctx.policy.settings.quarantine_days if self.ctx.policy is not None else 30
-            for rec in recording.recorder.records.values():
-                if rec.outcome != "flaky":
-                    continue
+            for _, rec in recording.recorder.tests():
+                if not isinstance(rec, TestRecord) or rec.outcome != "flaky":
+                    continue  # a test kept as its seconds passed its only attempt
                 facts = rec.failure or {}
                 exc_type = facts.get("exc_type")
                 category, why = suggest_category(exc_type, facts.get("message"))
@@ -165,7 +166,10 @@ class ProtectionPlugin:
         policy = self.ctx.policy
         if recording is None or policy is None or not recording.settings.artifacts:
             return
-        outcomes = {nodeid: rec.outcome for nodeid, rec in recording.recorder.records.items()}
+        outcomes = {
+            nodeid: rec.outcome if isinstance(rec, TestRecord) else "passed"
+            for nodeid, rec in recording.recorder.tests()
+        }
         audit = build_audit(policy, self.ctx.today, recording.run_id, outcomes)
         audit.policy_path = self.ctx.shown_path(self.config.rootpath)
         error = art.write_model(recording.out_dir, WAIVER_AUDIT, audit)

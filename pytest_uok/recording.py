@@ -98,9 +98,9 @@ class RecordingPlugin:
         self._next_checkpoint = time.monotonic() + settings.checkpoint_s
         #: The summary model written at session end (its ``tests`` empty when written from records).
         self.summary: Summary | None = None
-        #: Records whose entries summary.json was written from (None: from the model's tests).
-        self.summary_records: list[TestRecord] | None = None
-        #: Whether summary.json holds exactly ``summary`` and ``summary_records`` (no redaction
+        #: Whether summary.json's entries were written from the recorder (not the model's tests).
+        self.summary_from_records = False
+        #: Whether summary.json holds exactly ``summary`` and the recorder's entries (no redaction
         #: or text repair changed it), so later readers may use them instead of reading it back.
         self.summary_exact = False
         self._entries_in_model = False
@@ -207,40 +207,43 @@ class RecordingPlugin:
         self.recorder.deselected(len(items))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Once per phase of every test, so it reads each report attribute once, and the usual
+        # absent ones from the report's __dict__ (much cheaper than getattr with a default).
+        nodeid = report.nodeid
+        when = report.when
         # Tests between their setup and teardown reports: if the run ends there (interrupt,
         # kill), their records hold a passed setup and must not be reported as passed tests.
-        when = report.when
         if when == "setup":
-            self.unfinished.add(report.nodeid)
+            self.unfinished.add(nodeid)
         elif when != "call":
-            self.unfinished.discard(report.nodeid)
+            self.unfinished.discard(nodeid)
         try:
-            self._record_test_report(report)
+            self._record_test_report(report, nodeid, when)
         except Exception as exc:
-            self.internal_error(f"recording the report of {printable(report.nodeid)}", exc)
+            self.internal_error(f"recording the report of {printable(nodeid)}", exc)
 
-    def _record_test_report(self, report: pytest.TestReport) -> None:
+    def _record_test_report(self, report: pytest.TestReport, nodeid: str, when: str) -> None:
         subtest = None
-        if SubtestReport is not None and isinstance(report, SubtestReport):
+        plain = report.__class__ is pytest.TestReport
+        if not plain and SubtestReport is not None and isinstance(report, SubtestReport):
             subtest = _subtest_description(report)
-        # Once per phase of every test: the report's own attributes are read from its __dict__,
-        # which is much cheaper than getattr with a default for the usual absent ones.
         extra = report.__dict__
+        reported = report.outcome
         # uok_outcome / uok_category: set where a rerun or a quarantine changed the report.
-        outcome = extra.get("uok_outcome") or report.outcome
+        outcome = extra.get("uok_outcome") or reported
         rec = self.recorder.add_test_report(
-            report.nodeid,
-            report.when,
+            nodeid,
+            when,
             outcome,
             report.duration,
             "wasxfail" in extra,
             subtest,
-            report.count_towards_summary,
+            True if plain else report.count_towards_summary,
             extra.get("uok_attempt", 1),
             extra.get("uok_category"),
         )
-        if (report.outcome == "failed" or outcome != report.outcome) and subtest is None:
-            self._keep_failure(rec, report)
+        if (reported == "failed" or outcome != reported) and subtest is None:
+            self._keep_failure(rec or self.recorder.records[nodeid], report)
         if self._checkpoint_s and time.monotonic() >= self._next_checkpoint:
             self._next_checkpoint = time.monotonic() + self._checkpoint_s
             self._write_summary_only(complete=False)
@@ -289,7 +292,6 @@ class RecordingPlugin:
             complete=complete and not self.internal_errors,
             internal_errors=self.internal_errors,
         )
-        records: list[TestRecord] | None = list(self.recorder.records.values())
         try:
             models = self.build_models(end)
         except Exception as exc:  # never let the recorder turn the run's result around
@@ -307,10 +309,11 @@ class RecordingPlugin:
             summary.complete = False
             summary.internal_errors = [*summary.internal_errors, *errors]
         models[art.SUMMARY] = summary
-        if self._entries_in_model:
-            records = None  # someone else's hook had the entries: write them as it left them
-        last, self.summary_exact = art.write_summary(self.out_dir, summary, records, self.redactor.scrub)
-        self.summary, self.summary_records = summary, records
+        # Someone else's hook had the entries in the model: they are written as it left them.
+        recorder = None if self._entries_in_model else self.recorder
+        last, self.summary_exact = art.write_summary(self.out_dir, summary, recorder, self.redactor.scrub)
+        self.summary = summary
+        self.summary_from_records = recorder is not None
         errors += [last] if last else []
         self.write_errors.extend(errors)
         if any(e.startswith("could not create the artifact folder") for e in errors):
@@ -366,9 +369,8 @@ class RecordingPlugin:
         end = art.RunEnd(None, None, False, complete, self.internal_errors)
         aside = self._set_aside_unfinished()
         summary: Summary = art.build_summary(self.info, self.recorder, end, with_tests=False)
-        records = list(self.recorder.records.values())
+        error, _ = art.write_summary(self.out_dir, summary, self.recorder, self.redactor.scrub)
         self.recorder.records.update(aside)
-        error, _ = art.write_summary(self.out_dir, summary, records, self.redactor.scrub)
         if error and error not in self.write_errors:
             self.write_errors.append(error)
 

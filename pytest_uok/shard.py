@@ -27,6 +27,7 @@ from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.estimates import file_key
 from pytest_uok.core.models.common import ShardContext
 from pytest_uok.core.models.shard import ShardManifest
+from pytest_uok.core.records import TestRecord
 from pytest_uok.core.shard_select import owned_failures
 from pytest_uok.core.shard_spec import ShardSpec, ci_shard_conflicts, shard_from_ci
 from pytest_uok.core.sharding import digest_ids, file_shard, module_plan, partition, weigh
@@ -330,9 +331,9 @@ class ShardPlugin:
         if self.worker or recording is None:
             return
         measured = {
-            rec.nodeid: rec.attempts[-1].duration_s
-            for rec in recording.recorder.records.values()
-            if rec.attempts[-1].outcome is not None
+            nodeid: rec.attempts[-1].duration_s if isinstance(rec, TestRecord) else rec
+            for nodeid, rec in recording.recorder.tests()
+            if not isinstance(rec, TestRecord) or rec.attempts[-1].outcome is not None
         }
         if self.spec is not None and recording.settings.artifacts and measured:
             # The shard's own measurements travel with its artifacts, for `pytest-uok merge`.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -137,9 +137,13 @@ def build_summary(info: RunInfo, recorder: RunRecorder, end: RunEnd, with_tests:
     A session writes the entries straight from the records (``write_summary``), and builds a
     ``TestEntry`` per test only when a ``pytest_uok_summary`` hook of someone else may read them.
     """
-    records = list(recorder.records.values())
-    outcomes = Counter(r.outcome for r in records)
-    failed = [r.nodeid for r in records if r.outcome in FAILING_OUTCOMES]
+    outcomes: Counter[str] = Counter()
+    failed: list[str] = []
+    for nodeid, value in recorder.tests():
+        outcome = value.outcome if isinstance(value, TestRecord) else "passed"
+        outcomes[outcome] += 1
+        if outcome in FAILING_OUTCOMES:
+            failed.append(nodeid)
     finished = end.finished_at
     duration = (finished - info.started_at).total_seconds() if finished else 0.0
     has_failures = bool(failed or recorder.collection_failures)
@@ -172,7 +176,7 @@ def build_summary(info: RunInfo, recorder: RunRecorder, end: RunEnd, with_tests:
         replay_bundle=ReplayPointer.model_construct(
             one_command_replay=info.runner_command() if has_failures else None
         ),
-        tests=[_entry(r) for r in records] if with_tests else [],
+        tests=[_entry(r) for r in recorder.records.values()] if with_tests else [],
     )
 
 
@@ -246,21 +250,21 @@ def _dump(model: ArtifactModelBase) -> tuple[str, bool]:
 def write_summary(
     folder: Path,
     summary: Summary,
-    records: Sequence[TestRecord] | None,
+    recorder: RunRecorder | None,
     scrub: Callable[[str], str] | None = None,
 ) -> tuple[str | None, bool]:
-    """Write summary.json, its entries from ``records`` when given (``summary`` then has none).
+    """Write summary.json, its entries from ``recorder`` when given (``summary`` then has none).
 
     Returns an error line (None when written) and whether the file holds exactly what
-    ``summary`` and ``records`` say: False when the last redaction pass or the repair of
+    ``summary`` and ``recorder`` say: False when the last redaction pass or the repair of
     unencodable text changed it, or when the entries came from the model.
     """
-    if records is None:
+    if recorder is None:
         return write_model(folder, SUMMARY, summary, scrub), False
     path = folder / SUMMARY
     try:
         header, exact = _dump(summary)
-        exact = write_summary_text(path, summary_chunks(header, records), scrub) and exact
+        exact = write_summary_text(path, summary_chunks(header, recorder), scrub) and exact
     except OSError as exc:
         return f"could not write {path}: {exc.strerror or exc}", False
     return None, exact

@@ -7,6 +7,7 @@ it once, when an artifact is written.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import ItemsView, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,11 +92,49 @@ class CollectionFailure:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
+class RecordMap(MutableMapping[str, TestRecord]):
+    """Every test's record by node id, in the order the tests first reported.
+
+    A test whose reports so far are all passing phases of its first attempt is kept as just
+    its seconds; its record is made when it is asked for (and kept from then on, so changes to
+    it stay). ``RunRecorder.tests`` walks the tests without making those records.
+    """
+
+    def __init__(self, recorder: RunRecorder) -> None:
+        self._recorder = recorder
+        self._tests = recorder._tests
+
+    def __getitem__(self, nodeid: str) -> TestRecord:
+        value = self._tests[nodeid]
+        if isinstance(value, TestRecord):
+            return value
+        return self._recorder._promote(nodeid, value)
+
+    def __setitem__(self, nodeid: str, rec: TestRecord) -> None:
+        self._tests[nodeid] = rec
+
+    def __delitem__(self, nodeid: str) -> None:
+        del self._tests[nodeid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tests)
+
+    def __len__(self) -> int:
+        return len(self._tests)
+
+    def __contains__(self, nodeid: object) -> bool:
+        return nodeid in self._tests
+
+
 class RunRecorder:
     """Accumulates a session's reports into records and pytest-compatible counts."""
 
     def __init__(self, count_passed_subtests: bool = False) -> None:
-        self.records: dict[str, TestRecord] = {}
+        #: Per test, its record; or, while every report of the test was a passing phase of its
+        #: first attempt (the usual case), only its seconds: no object per test for the
+        #: garbage collector to walk through for the whole session.
+        self._tests: dict[str, TestRecord | float] = {}
+        self.records = RecordMap(self)
         self.counts: Counter[str] = Counter()
         self.collection_failures: list[CollectionFailure] = []
         self.count_passed_subtests = count_passed_subtests
@@ -103,12 +142,44 @@ class RunRecorder:
         #: The suite of each test known before it reports (its record is made with it).
         self.suite_of: dict[str, str] = {}
 
-    def record(self, nodeid: str) -> TestRecord:
-        rec = self.records.get(nodeid)
-        if rec is None:
-            rec = self.records[nodeid] = TestRecord(nodeid)
-            rec.suite = self.suite_of.get(nodeid)
+    def tests(self) -> ItemsView[str, TestRecord | float]:
+        """Every test: its record, or the seconds of a test that passed its only attempt."""
+        return self._tests.items()
+
+    def suite(self, nodeid: str, value: TestRecord | float) -> str | None:
+        """The suite of a test as ``tests`` gives it."""
+        if isinstance(value, TestRecord):
+            return value.suite
+        return self.suite_of.get(nodeid)
+
+    def set_suite(self, nodeid: str, suite: str | None) -> None:
+        """Set a test's suite once it is known (xdist: from the report that brought it)."""
+        value = self._tests.get(nodeid)
+        if isinstance(value, TestRecord):
+            value.suite = suite
+        elif suite is None:
+            self.suite_of.pop(nodeid, None)
+        else:
+            self.suite_of[nodeid] = suite
+
+    def _promote(self, nodeid: str, seconds: float) -> TestRecord:
+        rec = TestRecord(nodeid)
+        rec.suite = self.suite_of.get(nodeid)
+        att = rec.attempts[0]
+        att.outcome = "passed"
+        att.duration_s = seconds
+        self._tests[nodeid] = rec
         return rec
+
+    def record(self, nodeid: str) -> TestRecord:
+        value = self._tests.get(nodeid)
+        if value is None:
+            rec = self._tests[nodeid] = TestRecord(nodeid)
+            rec.suite = self.suite_of.get(nodeid)
+            return rec
+        if isinstance(value, TestRecord):
+            return value
+        return self._promote(nodeid, value)
 
     def add_test_report(
         self,
@@ -121,30 +192,30 @@ class RunRecorder:
         counted: bool = True,
         attempt: int = 1,
         category: str | None = None,
-    ) -> TestRecord:
-        """Fold one phase report into its test's record.
+    ) -> TestRecord | None:
+        """Fold one phase report into its test's record; returns the record (None: see below).
 
         ``subtest`` is the description of a subtest report (None for the test's own reports);
         ``attempt`` is 1-based and grows when the test is run again; ``category`` overrides the
-        terminal category when another hook decided it.
+        terminal category when another hook decided it. A passing phase of the first attempt
+        of a test that has no record yet only adds its seconds, and returns None.
         """
-        rec = self.records.get(nodeid) or self.record(nodeid)
+        value = self._tests.get(nodeid)
         if (
             outcome == "passed"
+            and (value is None or value.__class__ is float)
             and subtest is None
             and attempt == 1
             and not wasxfail
             and category is None
-            and not self._failed_subtests
         ):
-            # The usual report, three times per test: a passing phase of a first attempt. The
-            # same result as the general path below, without its calls.
-            att = rec.attempts[0]
-            att.duration_s += duration
-            att.outcome = "passed" if att.outcome is None else combine(att.outcome, when, "passed")
+            # The usual report, three times per test. Its record would say: one attempt,
+            # passed, these seconds; that is all the float says (see RecordMap).
+            self._tests[nodeid] = duration if value is None else value + duration
             if counted and when not in _UNCOUNTED_PASSES:
                 self.counts["passed"] += 1
-            return rec
+            return None
+        rec = self.record(nodeid)
         if subtest is not None:
             self._add_subtest(rec, nodeid, outcome, wasxfail, subtest)
         else:
@@ -204,4 +275,7 @@ class RunRecorder:
         self.counts["deselected"] += count
 
     def failed_records(self) -> list[TestRecord]:
-        return [r for r in self.records.values() if r.outcome in FAILING_OUTCOMES]
+        # A test kept as seconds passed: only records can have failed.
+        return [
+            r for r in self._tests.values() if isinstance(r, TestRecord) and r.outcome in FAILING_OUTCOMES
+        ]

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from json.encoder import encode_basestring
 from pathlib import Path
+from typing import Any
 
 from pytest_uok.core.atomic import atomic_write_chunks
-from pytest_uok.core.records import SubtestRecord, TestRecord
+from pytest_uok.core.records import RunRecorder, SubtestRecord, TestRecord
 from pytest_uok.core.sanitize import clean_text
 
 #: How the empty test list of the header's dump looks; the entries are spliced in there.
@@ -81,32 +83,84 @@ def entry_text(rec: TestRecord) -> str:
 
 
 class EntryView:
-    """A record as its summary.json entry shows it (durations rounded as written), for the reports."""
+    """A test as its summary.json entry shows it (durations rounded as written), for the reports."""
 
     __slots__ = ("attempts", "duration_s", "nodeid", "outcome", "suite")
 
-    def __init__(self, rec: TestRecord) -> None:
-        self.nodeid = rec.nodeid
-        self.outcome = rec.outcome
-        self.duration_s = round(rec.duration_s, 6)
-        self.suite = rec.suite
-        self.attempts = rec.attempts
+    def __init__(
+        self, nodeid: str, outcome: str, duration_s: float, suite: str | None, attempts: Sequence[Any]
+    ) -> None:
+        self.nodeid = nodeid
+        self.outcome = outcome
+        self.duration_s = duration_s
+        self.suite = suite
+        self.attempts = attempts
 
 
-def summary_chunks(header: str, records: Sequence[TestRecord]) -> Iterator[str]:
+class _PassedAttempt:
+    """The one attempt of a test kept as its seconds (see ``RunRecorder.tests``)."""
+
+    __slots__ = ()
+    outcome = "passed"
+
+
+_ONE_PASSED_ATTEMPT = (_PassedAttempt(),)
+
+
+def entry_views(recorder: RunRecorder) -> list[EntryView]:
+    """Every test of the recorder as the reports read summary.json's entries."""
+    views = []
+    for nodeid, value in recorder.tests():
+        if isinstance(value, TestRecord):
+            view = EntryView(nodeid, value.outcome, round(value.duration_s, 6), value.suite, value.attempts)
+        else:
+            view = EntryView(
+                nodeid, "passed", round(value, 6), recorder.suite_of.get(nodeid), _ONE_PASSED_ATTEMPT
+            )
+        views.append(view)
+    return views
+
+
+def _passed_entry(nodeid: str, seconds: float, suite: str | None) -> str:
+    """The entry of a test that passed its only attempt: ``entry_text`` of its record."""
+    file = nodeid.split("::", 1)[0]
+    duration = float_text(round(seconds, 6))
+    return (
+        f'  {{\n   "nodeid": {encode_basestring(nodeid)},\n   "file": {encode_basestring(file)},\n'
+        f'   "outcome": "passed",\n   "duration_s": {duration},\n'
+        f'   "suite": {_str(suite)},\n   "phase": null,\n'
+        f'   "attempts": [\n    {{\n     "outcome": "passed",\n     "duration_s": {duration},\n'
+        f'     "phase": null\n    }}\n   ],\n   "subtests": null\n  }}'
+    )
+
+
+def summary_chunks(header: str, recorder: RunRecorder) -> Iterator[str]:
     """summary.json's text in pieces: ``header`` (the model's dump, with no tests) around the entries."""
     cut = header.find(_EMPTY_TESTS)
     if cut < 0:
         raise ValueError("the summary header has no empty top-level tests list")
-    if not records:
+    tests = iter(recorder.tests())
+    suite_of = recorder.suite_of
+    first = True
+    while True:
+        part = [
+            entry_text(value)
+            if isinstance(value, TestRecord)
+            else _passed_entry(nodeid, value, suite_of.get(nodeid))
+            for nodeid, value in islice(tests, CHUNK)
+        ]
+        if not part:
+            break
+        if first:
+            yield header[: cut + len(_EMPTY_TESTS) - 1] + "\n"
+            first = False
+        else:
+            yield ",\n"
+        yield ",\n".join(part)
+    if first:
         yield header
-        return
-    cut += len(_EMPTY_TESTS) - 1  # just before the closing "]"
-    yield header[:cut] + "\n"
-    for start in range(0, len(records), CHUNK):
-        part = ",\n".join(entry_text(r) for r in records[start : start + CHUNK])
-        yield part + (",\n" if start + CHUNK < len(records) else "\n ")
-    yield header[cut:]
+    else:
+        yield "\n " + header[cut + len(_EMPTY_TESTS) - 1 :]
 
 
 def write_summary_text(path: Path, chunks: Iterable[str], scrub: Callable[[str], str] | None = None) -> bool:
