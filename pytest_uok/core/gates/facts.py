@@ -12,7 +12,9 @@ from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.gates.config import read_toml
 from pytest_uok.core.gates.result import GateArtifactError
 from pytest_uok.core.models.summary import Summary, TestEntry
-from pytest_uok.core.readback import load_artifact, read_json_object
+from pytest_uok.core.models.triage import TriageDiff
+from pytest_uok.core.readback import load_artifact, load_baseline, read_json_object
+from pytest_uok.core.triage import DiffInputs, diff, snapshot_of
 
 #: The default policy file, relative to the run's rootdir.
 DEFAULT_POLICY = Path("tests") / "suite_classification.toml"
@@ -106,6 +108,24 @@ class RunFacts:
         path = self.baseline_dir / "summary.json" if self.baseline_dir.is_dir() else self.baseline_dir
         try:
             return read_json_object(path)
+        except UokInputError as exc:
+            raise GateArtifactError(exc.message) from None
+
+    @cached_property
+    def triage(self) -> TriageDiff | None:
+        """The comparison with the baseline: made now when one was given, else triage_diff.json."""
+        if self.baseline_dir is not None:
+            try:
+                file, baseline = load_baseline(self.baseline_dir)
+            except UokInputError as exc:
+                raise GateArtifactError(exc.message) from None
+            inputs = DiffInputs(command=lambda ids: self.pytest_command(*ids), path=str(file))
+            return diff(snapshot_of(baseline), snapshot_of(self.summary), inputs)
+        path = self.path("triage_diff.json")
+        if not path.exists():
+            return None
+        try:
+            return load_artifact(path, TriageDiff)
         except UokInputError as exc:
             raise GateArtifactError(exc.message) from None
 
