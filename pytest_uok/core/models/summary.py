@@ -9,6 +9,7 @@ from pydantic import Field
 
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext, StrictModel
 from pytest_uok.core.models.shard import ShardManifest
+from pytest_uok.core.models.triage import TriageSummary
 from pytest_uok.core.models.verdict import VerdictSummary
 
 Outcome = Literal[
@@ -154,6 +155,9 @@ class Summary(ArtifactModelBase):
     )
     replay_bundle: ReplayPointer
     verdict: VerdictSummary | None = Field(default=None, description="the gates' verdict when gated")
+    triage_diff: TriageSummary | None = Field(
+        default=None, description="the comparison with a baseline run, when diffed (see triage_diff.json)"
+    )
     tests: list[TestEntry]
     classification: Classification | None = None
     flaky: list[FlakyTest] = Field(default_factory=list)
