@@ -40,7 +40,12 @@ def register(sub: Any) -> None:
     add.add_argument("--owner", required=True, help="who fixes it (person or team)")
     add.add_argument("--issue", required=True, help="link to the issue tracking the fix")
     add.add_argument("--reason", default="flaky; see the issue", help="why it is quarantined")
-    add.add_argument("--days", type=_days, default=30, help="days until the quarantine expires (30)")
+    add.add_argument(
+        "--days",
+        type=_days,
+        default=None,
+        help="days until the quarantine expires (default: the policy's [settings] quarantine_days, 30)",
+    )
     add.add_argument("--today", type=parse_day, default=None, help=argparse.SUPPRESS)
     add.add_argument("--policy", default=DEFAULT_POLICY, help=f"the policy file ({DEFAULT_POLICY})")
     add.set_defaults(func=run_add)
@@ -53,18 +58,19 @@ def register(sub: Any) -> None:
 def run_add(args: argparse.Namespace) -> int:
     path = Path(args.policy)
     today = args.today or date.today()
-    fields = {
-        "test": args.nodeid,
-        "category": args.category,
-        "owner": args.owner,
-        "issue": args.issue,
-        "reason": args.reason,
-        "added": today,
-        "expires": today + timedelta(days=args.days),
-    }
     try:
         text = read_policy_text(path) if path.exists() else NEW_FILE_HEADER
-        parse_policy(text, path)
+        policy = parse_policy(text, path)
+        days = args.days or policy.settings.quarantine_days
+        fields = {
+            "test": args.nodeid,
+            "category": args.category,
+            "owner": args.owner,
+            "issue": args.issue,
+            "reason": args.reason,
+            "added": today,
+            "expires": today + timedelta(days=days),
+        }
         write_policy(path, add_quarantine(text, path, fields))
     except UokInputError as exc:
         print(f"pytest-uok quarantine: {exc.message}", file=sys.stderr)
