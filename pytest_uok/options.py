@@ -182,10 +182,17 @@ OPTIONS: list[Option] = [
     Option(
         "--uok-diff-from",
         "uok_diff_from",
-        "compare this run with a baseline run (its summary.json or artifact folder) and write "
-        "triage_diff.json",
+        "compare this run with a baseline run (its summary.json or artifact folder, or 'last': the "
+        "last run of the same tests on the same branch in the history) and write triage_diff.json",
         env="UOK_DIFF_FROM",
-        metavar="PATH",
+        metavar="PATH|last",
+    ),
+    Option(
+        "--uok-history-runs",
+        "uok_history_runs",
+        "how many runs the history in the artifact folder keeps (history.json); 0 keeps none (default: 30)",
+        parse=parse_non_negative_int,
+        metavar="N",
     ),
     Option(
         "--uok-blocking-suites",

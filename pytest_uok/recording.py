@@ -15,7 +15,7 @@ import pytest
 from pytest_uok.core import artifacts as art
 from pytest_uok.core.atomic import ensure_artifact_folder
 from pytest_uok.core.commands import Launcher, kept_options, launcher_argv0
-from pytest_uok.core.environment import allowed_variables, git_state, platform_string
+from pytest_uok.core.environment import allowed_variables, branch_name, git_state, platform_string
 from pytest_uok.core.events import EventStream
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
 from pytest_uok.core.models.environment import EnvironmentBlock
@@ -114,6 +114,7 @@ class RecordingPlugin:
         return EnvironmentBlock(
             git_sha=git.sha,
             git_dirty=git.dirty,
+            git_branch=branch_name(git.branch),
             python=sys.version.split()[0],
             pytest=pytest.__version__,
             platform=platform_string(),

@@ -11,15 +11,19 @@ import pytest
 from pytest_uok import options
 from pytest_uok.core import artifacts as art
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.history import baseline_run, read_history, snapshot_at
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.triage import Thresholds, TriageDiff
 from pytest_uok.core.readback import load_baseline
 from pytest_uok.core.sanitize import printable
 from pytest_uok.core.triage import DEFAULT_THRESHOLDS, DiffInputs, Snapshot, diff, headline, snapshot_of
+from pytest_uok.history import HistoryPlugin
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.stash import RECORDING
 
 PLUGIN_NAME = "uok-triage"
+#: The value of --uok-diff-from that picks the baseline from the history.
+LAST = "last"
 TRIAGE_DIFF = "triage_diff.json"
 #: How many ranked diagnostics the terminal section lists.
 SHOWN = 5
@@ -31,8 +35,10 @@ MAX_DETAIL = 200
 class TriageOptions:
     """The diff settings of a session, after precedence was applied."""
 
-    #: The baseline's summary.json or artifact folder (None: no diff).
+    #: The baseline's summary.json or artifact folder (None: no diff, or ``last``).
     diff_from: Path | None
+    #: ``--uok-diff-from last``: the last run of the same selection on the same branch, from the history.
+    last: bool
     #: How the option was given, for messages: ``--uok-diff-from``, ``ini key uok_diff_from``, ...
     source: str
     thresholds: Thresholds
@@ -50,7 +56,8 @@ def _where(source: str, flag: str, ini: str) -> str:
 def resolve(config: pytest.Config) -> TriageOptions:
     value, source = options.raw_value(config, "uok_diff_from")
     path = None
-    if value:
+    last = bool(value) and str(value).strip().lower() == LAST
+    if value and not last:
         path = Path(str(value))
         if not path.is_absolute():
             base = config.invocation_params.dir if source != "ini" else config.rootpath
@@ -62,6 +69,7 @@ def resolve(config: pytest.Config) -> TriageOptions:
     names = frozenset(n.strip() for n in str(suites or "").split(",") if n.strip())
     return TriageOptions(
         diff_from=path,
+        last=last,
         source=_where(source, "--uok-diff-from", "uok_diff_from"),
         thresholds=Thresholds(
             factor=factor if factor is not None else DEFAULT_THRESHOLDS.factor,
@@ -105,13 +113,38 @@ def load_explicit_baseline(config: pytest.Config, opts: TriageOptions, typed: Pa
 class TriagePlugin:
     """Diffs the run with its baseline as summary.json is built, and writes triage_diff.json."""
 
-    def __init__(self, config: pytest.Config, opts: TriageOptions, baseline: Baseline | None) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        opts: TriageOptions,
+        baseline: Baseline | None,
+        history: HistoryPlugin | None = None,
+    ) -> None:
         self.config = config
         self.opts = opts
         self.baseline = baseline
+        self.history = history
         self.triage: TriageDiff | None = None
         self.written: str | None = None
         self.error: str | None = None
+        #: Why there was nothing to compare with (``last`` found no earlier run).
+        self.note: str | None = None
+
+    def _from_history(self) -> Baseline | None:
+        """The last run of the same selection on the same branch that ran to its end."""
+        assert self.history is not None
+        path = self.history.opts.path
+        history, problem = read_history(path)
+        label = self.history.label()
+        index = baseline_run(history, label.branch, label.selection)
+        if history is None or index is None:
+            branch = f"branch {label.branch}" if label.branch else "an unknown branch"
+            self.note = (
+                f"nothing to compare with: the history ({shown(self.config, path)}) has no earlier "
+                f"run of this selection on {branch}" + (f" ({problem})" if problem else "")
+            )
+            return None
+        return Baseline(snapshot_at(history, index), "history", shown(self.config, path))
 
     def _recording(self) -> RecordingPlugin | None:
         return self.config.stash.get(RECORDING, None)
@@ -123,10 +156,15 @@ class TriagePlugin:
 
     def pytest_uok_summary(self, config: pytest.Config, summary: Summary) -> None:
         recording = self._recording()
-        if recording is None or self.baseline is None or recording.info is None:
+        if recording is None or recording.info is None:
             return
         try:
-            self.triage = self.compare(recording, summary, self.baseline)
+            baseline = self.baseline
+            if baseline is None and self.history is not None:
+                baseline = self.baseline = self._from_history()
+            if baseline is None:
+                return
+            self.triage = self.compare(recording, summary, baseline)
         except Exception as exc:  # the comparison must never turn the run's result around
             recording.internal_error("comparing with the baseline", exc)
             return
@@ -176,9 +214,11 @@ class TriagePlugin:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         tr = terminalreporter
         triage = self.triage
-        if triage is None and self.error is None:
+        if triage is None and self.error is None and self.note is None:
             return
         tr.section("pytest-uok triage", sep="-", bold=True)
+        if self.note:
+            tr.write_line(f"uok: {self.note}")
         if self.error:
             tr.write_line(f"uok: {self.error}", red=True)
         if triage is None:

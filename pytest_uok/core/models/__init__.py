@@ -6,6 +6,7 @@ from pytest_uok.core.models.common import ArtifactModelBase
 from pytest_uok.core.models.digest import FailureDigest
 from pytest_uok.core.models.environment import EnvironmentArtifact
 from pytest_uok.core.models.events import EventEnvelope
+from pytest_uok.core.models.history import History
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.shard import DurationsStore, ShardManifest
 from pytest_uok.core.models.summary import Summary
@@ -27,6 +28,7 @@ ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
     "waiver_audit.json": WaiverAudit,
     "durations.json": DurationsStore,
     "triage_diff.json": TriageDiff,
+    "history.json": History,
 }
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "EvidenceIndex",
     "FailureDigest",
     "GateBreakers",
+    "History",
     "ReplayBundle",
     "ShardManifest",
     "Summary",
