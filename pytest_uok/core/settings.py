@@ -83,3 +83,14 @@ def parse_positive_float(value: str, what: str) -> float:
     if number == 0:
         raise ValueError(f"{what} must be more than zero, got {value!r}")
     return number
+
+
+def parse_factor(value: str, what: str) -> float:
+    """A ratio greater than 1, e.g. ``2`` for "twice as long"."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a number, got {value!r}") from None
+    if not number > 1 or number == float("inf"):
+        raise ValueError(f"{what} must be more than 1 (e.g. 2 for twice as long), got {value!r}")
+    return number

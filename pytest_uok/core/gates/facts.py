@@ -12,10 +12,12 @@ from pytest_uok.core.classify import SuiteMatcher
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.gates.result import GateArtifactError
 from pytest_uok.core.models.summary import Summary, TestEntry
+from pytest_uok.core.models.triage import TriageDiff
 from pytest_uok.core.policy import DEFAULT_POLICY, read_policy_document
 from pytest_uok.core.quarantine import target_regex
-from pytest_uok.core.readback import load_artifact, read_json_object, resolve_input
+from pytest_uok.core.readback import load_artifact, load_baseline, read_json_object, resolve_input
 from pytest_uok.core.runview import SUMMARY
+from pytest_uok.core.triage import DiffInputs, diff, snapshot_of
 
 
 def suite_patterns(policy: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -95,6 +97,24 @@ class RunFacts:
             return None
         try:
             return read_json_object(resolve_input(self.baseline_dir, (SUMMARY,)))
+        except UokInputError as exc:
+            raise GateArtifactError(exc.message) from None
+
+    @cached_property
+    def triage(self) -> TriageDiff | None:
+        """The comparison with the baseline: made now when one was given, else triage_diff.json."""
+        if self.baseline_dir is not None:
+            try:
+                file, baseline = load_baseline(self.baseline_dir)
+            except UokInputError as exc:
+                raise GateArtifactError(exc.message) from None
+            inputs = DiffInputs(command=lambda ids: self.pytest_command(*ids), path=str(file))
+            return diff(snapshot_of(baseline), snapshot_of(self.summary), inputs)
+        path = self.path("triage_diff.json")
+        if not path.exists():
+            return None
+        try:
+            return load_artifact(path, TriageDiff)
         except UokInputError as exc:
             raise GateArtifactError(exc.message) from None
 
