@@ -302,22 +302,32 @@ def _fail(path: Path | str, problems: list[str]) -> UokInputError:
     return UokInputError(f"policy file {path} has {len(problems)} problems:\n{listed}")
 
 
-def parse_policy(text: str, source: Path | str, waiver_max_days: int | None = None) -> Policy:
-    """Validate the text of a policy file; UokInputError lists every problem it has."""
+def _too_deep(source: Path | str) -> UokInputError:
+    return UokInputError(f"policy file {source} is nested too deeply to be a policy file.")
+
+
+def parse_toml(text: str, source: Path | str) -> dict[str, Any]:
+    """The TOML document in the text of a policy file; UokInputError says where the syntax breaks."""
     try:
-        data = tomllib.loads(text)
+        document: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UokInputError(
             f"policy file {source} is not valid TOML: {exc}. Fix the syntax at that place."
         ) from None
     except RecursionError:
-        raise UokInputError(f"policy file {source} is nested too deeply to be a policy file.") from None
+        raise _too_deep(source) from None
+    return document
+
+
+def parse_policy(text: str, source: Path | str, waiver_max_days: int | None = None) -> Policy:
+    """Validate the text of a policy file; UokInputError lists every problem it has."""
+    data = parse_toml(text, source)
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
         raise _fail(source, _problems_from(exc, data)) from None
     except RecursionError:
-        raise UokInputError(f"policy file {source} is nested too deeply to be a policy file.") from None
+        raise _too_deep(source) from None
     max_days = waiver_max_days if waiver_max_days is not None else policy.settings.waiver_max_days
     problems = _cross_checks(policy, max_days)
     if problems:
@@ -335,6 +345,13 @@ def read_policy_text(path: Path) -> str:
         raise UokInputError(f"policy file {path} is not UTF-8 text (byte {exc.start}).") from None
     except OSError as exc:
         raise UokInputError(f"policy file {path} cannot be read: {exc.strerror or exc}.") from None
+
+
+def read_policy_document(path: Path) -> dict[str, Any] | None:
+    """The policy file's TOML as a plain document (no policy validation); None when it does not exist."""
+    if not path.exists():
+        return None
+    return parse_toml(read_policy_text(path), path)
 
 
 def load_policy(path: Path | str, waiver_max_days: int | None = None) -> Policy | None:

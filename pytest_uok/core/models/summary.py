@@ -11,18 +11,8 @@ from pytest_uok.core.models.common import ArtifactModelBase, ShardContext, Stric
 from pytest_uok.core.models.shard import ShardManifest
 from pytest_uok.core.models.triage import TriageSummary
 from pytest_uok.core.models.verdict import VerdictSummary
+from pytest_uok.core.outcomes import Outcome
 
-Outcome = Literal[
-    "passed",
-    "failed",
-    "error",
-    "skipped",
-    "xfailed",
-    "xpassed",
-    "quarantined",
-    "waived",
-    "flaky",
-]
 Phase = Literal["setup", "call", "teardown"]
 
 
