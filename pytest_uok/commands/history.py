@@ -7,20 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pytest_uok.commands import EXIT_OK, EXIT_USAGE
+from pytest_uok.commands import EXIT_OK, EXIT_USAGE, argument_type
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.history import HISTORY, TrackRecord, branches, flakiest, load_history, slowest
 from pytest_uok.core.models.history import History
 from pytest_uok.core.reportfacts import seconds
 from pytest_uok.core.sanitize import printable
 from pytest_uok.core.settings import parse_positive_int
-
-
-def _positive(value: str) -> int:
-    try:
-        return parse_positive_int(value, "--top")
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(sub: Any) -> None:
@@ -33,7 +26,13 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "path", nargs="?", default=".uok", help="the artifact folder or its history.json (default: .uok)"
     )
-    parser.add_argument("--top", type=_positive, default=10, metavar="N", help="tests per list (default: 10)")
+    parser.add_argument(
+        "--top",
+        type=argument_type(parse_positive_int, "--top"),
+        default=10,
+        metavar="N",
+        help="tests per list (default: 10)",
+    )
     parser.add_argument("--branch", metavar="NAME", help="only the runs on this branch")
     parser.set_defaults(func=run)
 
