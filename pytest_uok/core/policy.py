@@ -197,8 +197,29 @@ def _message(problem: Any) -> str:
         return "unknown key; remove it or check its spelling"
     if kind == "missing":
         return "required field missing"
+    if kind in ("model_type", "dict_type"):
+        # pydantic names the model class; the user wrote TOML.
+        return f"must be a table, got {_toml_type(problem.get('input'))}"
+    if kind == "list_type":
+        return f"must be a list, got {_toml_type(problem.get('input'))}"
     msg = str(problem["msg"])
     return msg.removeprefix("Value error, ")
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"the string {shown(value)}"
+    if isinstance(value, (date, datetime)):
+        return "a date"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
 
 
 def _problems_from(exc: ValidationError, data: dict[str, Any]) -> list[str]:

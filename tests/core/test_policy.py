@@ -157,6 +157,22 @@ def test_long_or_hostile_values_are_shown_bounded_and_printable() -> None:
     assert "\x1b" not in message
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("settings = 1\n", "[settings]: must be a table, got a number"),
+        ('[suite]\nunit = "tests/"\n', "[suite.unit]: must be a table, got the string 'tests/'"),
+        (
+            '[suite.unit]\nfiles = "tests/"\n',
+            "[suite.unit], field 'files': must be a list, got the string 'tests/'",
+        ),
+        ("waiver = [true]\n", "[[waiver]] entry 1: must be a table, got a boolean"),
+    ],
+)
+def test_wrong_types_are_said_in_toml_words(text: str, expected: str) -> None:
+    assert problems(text) == f"policy file policy.toml: {expected}."
+
+
 def test_profiles_name_existing_suites() -> None:
     message = problems('[suite.unit]\nfiles = []\n[profile.quick]\nsuites = ["unit", "smoke"]\n')
     assert "[profile.quick], field 'suites': unknown suite 'smoke' (suites: unit)" in message

@@ -145,6 +145,38 @@ def test_reruns_under_xdist(pytester: pytest.Pytester, run_uok: Callable[..., Uo
     assert events.count("module setup") == events.count("module teardown") >= 1
 
 
+def test_a_setup_that_fails_once_is_flaky_with_a_fresh_fixture(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    pytester.makepyfile(
+        test_db="""
+        import pathlib
+        import pytest
+
+        COUNTER = pathlib.Path(__file__).with_name("setups.txt")
+
+        @pytest.fixture
+        def db():
+            runs = int(COUNTER.read_text()) if COUNTER.exists() else 0
+            COUNTER.write_text(str(runs + 1))
+            if runs == 0:
+                raise ConnectionRefusedError("[Errno 111] Connection refused")
+            yield
+
+        def test_query(db):
+            pass
+        """
+    )
+    run = run_uok("--uok-reruns", "2")
+    assert run.ret == 0
+    (test,) = run.summary["tests"]
+    assert test["outcome"] == "flaky"
+    assert [(a["outcome"], a["phase"]) for a in test["attempts"]] == [("error", "setup"), ("passed", None)]
+    assert run.summary["flaky"][0]["suggested_category"] == "FLAKE-NET"
+    assert (pytester.path / "setups.txt").read_text() == "2"
+    run.result.stdout.fnmatch_lines(["test_db.py RK *", "*1 flaky*"])
+
+
 def test_reports_carry_their_attempt(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
         """
