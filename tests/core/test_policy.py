@@ -43,6 +43,17 @@ created = {created}
 expires = {expires}
 """
 
+QUARANTINE = """
+[[quarantine]]
+test = "tests/a.py::test_x"
+category = "{category}"
+owner = "me"
+issue = "https://example.org/2"
+reason = "flaky"
+added = {added}
+expires = {expires}
+"""
+
 
 def problems(text: str, **kw: int) -> str:
     with pytest.raises(UokInputError) as info:
@@ -65,17 +76,9 @@ def test_bad_dates_name_the_entry_and_field() -> None:
 
 
 def test_unknown_category_lists_the_taxonomy() -> None:
-    text = """
-[[quarantine]]
-test = "tests/a.py::test_x"
-category = "FLAKE-SOMETIMES"
-owner = "me"
-issue = "https://example.org/2"
-reason = "flaky"
-added = 2026-11-01
-expires = 2026-11-30
-"""
-    message = problems(text)
+    message = problems(
+        QUARANTINE.format(category="FLAKE-SOMETIMES", added="2026-11-01", expires="2026-11-30")
+    )
     assert message.startswith("policy file policy.toml: [[quarantine]] entry 1 (test = 'tests/a.py::test_x')")
     assert (
         "field 'category': unknown category 'FLAKE-SOMETIMES'; use one of " + ", ".join(TAXONOMY) in message
@@ -124,16 +127,7 @@ def test_expiry_before_the_start_is_named() -> None:
         "[[waiver]] entry 1 (id = 'W-1'), field 'expires': 2026-11-01 is before created (2026-11-10)"
         in message
     )
-    text = """
-[[quarantine]]
-test = "tests/a.py::test_x"
-category = "FLAKE-NET"
-owner = "me"
-issue = "https://example.org/2"
-reason = "flaky"
-added = 2026-11-10
-expires = 2026-11-09
-"""
+    text = QUARANTINE.format(category="FLAKE-NET", added="2026-11-10", expires="2026-11-09")
     assert "field 'expires': 2026-11-09 is before added (2026-11-10)" in problems(text)
 
 
