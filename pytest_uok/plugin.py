@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_uok import hookspecs, options, shard
+from pytest_uok import hookspecs, options, shard, triage
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
+from pytest_uok.core.settings import Settings
 from pytest_uok.failure_facts import FailureFactsPlugin
 from pytest_uok.gating import make_gating_plugin
 from pytest_uok.observe import ObservePlugin
@@ -29,6 +30,7 @@ PLUGIN_NAMES = (
     *POLICY_PLUGIN_NAMES,
     shard.PLUGIN_NAME,
     "uok-observe",
+    triage.PLUGIN_NAME,
 )
 
 
@@ -71,9 +73,23 @@ def pytest_configure(config: pytest.Config) -> None:
             if pm.register(sigterm, "uok-sigterm"):
                 sigterm.install()
         pm.register(ObservePlugin(config, settings, recording), "uok-observe")
+        _configure_triage(config, settings)
     configure_policy(config)
     if shard_options.active:
         pm.register(shard.ShardPlugin(config, shard_options, settings.rerun_from), shard.PLUGIN_NAME)
+
+
+def _configure_triage(config: pytest.Config, settings: Settings) -> None:
+    opts = triage.resolve(config)
+    if opts.diff_from is None:
+        return
+    if not settings.artifacts:
+        raise pytest.UsageError(
+            f"pytest-uok: {opts.source} writes triage_diff.json, so it cannot be combined with "
+            "--uok-no-artifacts (uok_no_artifacts); drop one of them."
+        )
+    baseline = triage.load_explicit_baseline(config, opts, _as_typed(config, opts.diff_from))
+    config.pluginmanager.register(triage.TriagePlugin(config, opts, baseline), triage.PLUGIN_NAME)
 
 
 def _as_typed(config: pytest.Config, path: Path) -> Path:

@@ -14,13 +14,12 @@ from pytest_uok.core.attempts import RERUN, AttemptState, decide
 from pytest_uok.core.models.summary import FlakyTest, Summary
 from pytest_uok.core.policy import QuarantineEntry
 from pytest_uok.core.quarantine import Cover, Protections, quarantine_snippet, suggest_category
+from pytest_uok.core.runview import WAIVER_AUDIT
 from pytest_uok.core.waivers import build_audit
 from pytest_uok.stash import ITEM_ATTEMPT, ITEM_QUARANTINE, ITEM_WAIVER, RECORDING
 
 if TYPE_CHECKING:
     from pytest_uok.policy_setup import PolicyContext
-
-WAIVER_AUDIT = "waiver_audit.json"
 
 #: How pytest's terminal shows the categories this plugin gives reports.
 _STATUS: dict[str, tuple[str, str, tuple[str, Mapping[str, bool]]]] = {

@@ -9,6 +9,7 @@ from pytest_uok.core.models.events import EventEnvelope
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.shard import DurationsStore, ShardManifest
 from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.models.triage import TriageDiff
 from pytest_uok.core.models.verdict import EvidenceIndex, GateBreakers, Verdict
 from pytest_uok.core.models.waiver_audit import WaiverAudit
 
@@ -25,6 +26,7 @@ ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
     "index.json": EvidenceIndex,
     "waiver_audit.json": WaiverAudit,
     "durations.json": DurationsStore,
+    "triage_diff.json": TriageDiff,
 }
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "ReplayBundle",
     "ShardManifest",
     "Summary",
+    "TriageDiff",
     "Verdict",
     "WaiverAudit",
 ]

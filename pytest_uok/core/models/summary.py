@@ -9,19 +9,10 @@ from pydantic import Field
 
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext, StrictModel
 from pytest_uok.core.models.shard import ShardManifest
+from pytest_uok.core.models.triage import TriageSummary
 from pytest_uok.core.models.verdict import VerdictSummary
+from pytest_uok.core.outcomes import Outcome
 
-Outcome = Literal[
-    "passed",
-    "failed",
-    "error",
-    "skipped",
-    "xfailed",
-    "xpassed",
-    "quarantined",
-    "waived",
-    "flaky",
-]
 Phase = Literal["setup", "call", "teardown"]
 
 
@@ -154,6 +145,9 @@ class Summary(ArtifactModelBase):
     )
     replay_bundle: ReplayPointer
     verdict: VerdictSummary | None = Field(default=None, description="the gates' verdict when gated")
+    triage_diff: TriageSummary | None = Field(
+        default=None, description="the comparison with a baseline run, when diffed (see triage_diff.json)"
+    )
     tests: list[TestEntry]
     classification: Classification | None = None
     flaky: list[FlakyTest] = Field(default_factory=list)
