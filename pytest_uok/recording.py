@@ -20,7 +20,7 @@ from pytest_uok.core.events import EventStream
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
 from pytest_uok.core.models.environment import EnvironmentBlock
 from pytest_uok.core.models.summary import Summary
-from pytest_uok.core.outcomes import FAILING_OUTCOMES
+from pytest_uok.core.outcomes import FAILING_OUTCOMES, PROTECTED_OUTCOMES
 from pytest_uok.core.records import RunRecorder, TestRecord
 from pytest_uok.core.redact import Redactor
 from pytest_uok.core.sanitize import printable
@@ -30,6 +30,9 @@ SubtestReport: Any = getattr(pytest, "SubtestReport", None)
 #: At most this many internal errors are kept, each at most this long.
 MAX_INTERNAL_ERRORS = 20
 MAX_INTERNAL_ERROR = 500
+
+#: Report outcomes whose failure facts are kept: failures, and those a quarantine or waiver protected.
+KEPT_REPORT_OUTCOMES = frozenset({"failed"}) | PROTECTED_OUTCOMES
 
 
 def _unrepr(value: Any) -> Any:
@@ -223,7 +226,8 @@ class RecordingPlugin:
             getattr(report, "uok_attempt", 1),
             getattr(report, "uok_category", None),
         )
-        if (report.outcome == "failed" or outcome != report.outcome) and subtest is None:
+        # A protected failure (report outcome "quarantined" / "waived") is recorded in full too.
+        if (report.outcome in KEPT_REPORT_OUTCOMES or outcome != report.outcome) and subtest is None:
             self._keep_failure(rec, report)
         if self.settings.checkpoint_s and time.monotonic() >= self._next_checkpoint:
             self._next_checkpoint = time.monotonic() + self.settings.checkpoint_s

@@ -6,6 +6,8 @@ from typing import Literal, get_args
 
 #: Outcomes that make a test "failed" for replay and gating purposes.
 FAILING_OUTCOMES = frozenset({"failed", "error"})
+#: Failures that a quarantine or waiver kept from failing the session.
+PROTECTED_OUTCOMES = frozenset({"quarantined", "waived"})
 
 #: Every outcome a test record can end with, in the order artifacts and reports list them.
 Outcome = Literal[

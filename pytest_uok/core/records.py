@@ -10,10 +10,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_uok.core.outcomes import FAILING_OUTCOMES, combine, phase_outcome, report_category
+from pytest_uok.core.outcomes import (
+    FAILING_OUTCOMES,
+    PROTECTED_OUTCOMES,
+    combine,
+    phase_outcome,
+    report_category,
+)
 
 #: Attempt outcomes whose failing phase is recorded (protected failures are failures too).
-RECORDED_FAILURES = FAILING_OUTCOMES | {"quarantined", "waived"}
+RECORDED_FAILURES = FAILING_OUTCOMES | PROTECTED_OUTCOMES
 
 #: How many failed subtest descriptions one record keeps.
 MAX_SUBTEST_FAILURES = 50
@@ -184,3 +190,7 @@ class RunRecorder:
 
     def failed_records(self) -> list[TestRecord]:
         return [r for r in self.records.values() if r.outcome in FAILING_OUTCOMES]
+
+    def recorded_failures(self) -> list[TestRecord]:
+        """Failed tests and those whose failure a quarantine or waiver protected."""
+        return [r for r in self.records.values() if r.outcome in RECORDED_FAILURES]

@@ -20,6 +20,7 @@ from pytest_uok.core.models import ARTIFACT_MODELS
 from pytest_uok.core.models.digest import FailureDigest, FailureEntry
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.summary import Summary, TestEntry
+from pytest_uok.core.outcomes import PROTECTED_OUTCOMES
 from pytest_uok.core.readback import load_artifact, read_json_object, validate
 
 SUMMARY = "summary.json"
@@ -122,7 +123,10 @@ class RunView:
         return list(self._by_outcome.get(outcome, ()))
 
     def failures(self) -> list[FailureEntry]:
-        return list(self.digest.failures) if self.digest is not None else []
+        """The digest's entries for failures that count (quarantined and waived ones are listed apart)."""
+        if self.digest is None:
+            return []
+        return [e for e in self.digest.failures if e.outcome not in PROTECTED_OUTCOMES]
 
     @cached_property
     def _suite_outcomes(self) -> dict[str, dict[str, int]]:

@@ -204,6 +204,18 @@ def test_quarantined_failure_and_pass(project: pytest.Pytester, run_uok: Callabl
     assert [(e["nodeid"], e["outcome"], e["by"]["state"]) for e in protected] == [
         ("tests/unit/test_fail.py::test_broken", "quarantined", "valid")
     ]
+    # The failure is recorded in full in the digest, replayable by its id, but is not
+    # among the report's failures.
+    [digest] = run.get("failure_digest.json")["failures"]
+    assert (digest["nodeid"], digest["outcome"]) == ("tests/unit/test_fail.py::test_broken", "quarantined")
+    assert digest["root_cause_class"] == "assertion_failure"
+    assert "boom" in digest["first_failing_assertion"]["message"]
+    pointer = digest["remediation_pointer"]
+    assert pointer["replay_command"] == pointer["targeted_test_replay_command"]
+    assert pointer["replay_command"].endswith("tests/unit/test_fail.py::test_broken")
+    report = (project.path / ".uok" / "report.md").read_text()
+    assert "## Failures" not in report
+    assert "`tests/unit/test_fail.py::test_broken`" in report
     audit = {e["id"]: e for e in run.get("waiver_audit.json")["entries"]}
     assert audit["tests/unit/test_fail.py::test_broken"]["state"] == "valid"
     assert audit["tests/unit/test_math.py::test_add"]["state"] == "stale"
