@@ -165,6 +165,15 @@ OPTIONS: list[Option] = [
         metavar="N",
     ),
     Option(
+        "--uok-new-test-retries",
+        "uok_new_test_retries",
+        "early flake detection: retry each test that the baseline or history does not know up to N "
+        "times (at most 2 when it takes over 5 s, none over 30 s); one failing any attempt is "
+        "flaky-new (default: 0)",
+        parse=parse_non_negative_int,
+        metavar="N",
+    ),
+    Option(
         "--uok-attempt-to-fix",
         "uok_attempt_to_fix",
         "run each quarantined test N times and report those passing every attempt as ready to release",

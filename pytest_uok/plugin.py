@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_uok import history, hookspecs, options, shard, triage
+from pytest_uok import history, hookspecs, newtests, options, shard, triage
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.core.settings import Settings
@@ -32,6 +32,7 @@ PLUGIN_NAMES = (
     "uok-observe",
     triage.PLUGIN_NAME,
     history.PLUGIN_NAME,
+    newtests.PLUGIN_NAME,
 )
 
 
@@ -78,6 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
         kept = _configure_history(config, settings, base_out, shard_options)
         _configure_triage(config, settings, kept)
     configure_policy(config)
+    _configure_new_tests(config, base_out)
     if shard_options.active:
         pm.register(shard.ShardPlugin(config, shard_options, settings.rerun_from), shard.PLUGIN_NAME)
 
@@ -113,6 +115,17 @@ def _configure_triage(config: pytest.Config, settings: Settings, kept: history.H
         )
     plugin = triage.TriagePlugin(config, opts, baseline, kept)
     config.pluginmanager.register(plugin, triage.PLUGIN_NAME)
+
+
+def _configure_new_tests(config: pytest.Config, base_out: Path) -> None:
+    """Early flake detection, on every process: workers decide which of their items are new."""
+    retries, _ = options.raw_value(config, "uok_new_test_retries")
+    if not retries:
+        return
+    known_from = history.resolve(config, base_out).path
+    baseline = triage.resolve(config).diff_from
+    plugin = newtests.NewTestsPlugin(config, retries, known_from, baseline)
+    config.pluginmanager.register(plugin, newtests.PLUGIN_NAME)
 
 
 def _as_typed(config: pytest.Config, path: Path) -> Path:

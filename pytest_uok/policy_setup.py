@@ -129,5 +129,6 @@ def configure_policy(config: pytest.Config) -> None:
         pm.register(ClassificationPlugin(config, ctx), "uok-classification")
     # Always on: a conftest's pytest_uok_quarantine may quarantine tests without a policy file.
     pm.register(ProtectionPlugin(config, ctx), "uok-protection")
-    if ctx.reruns or ctx.attempt_to_fix:
+    new_tests, _ = options.raw_value(config, "uok_new_test_retries")
+    if ctx.reruns or ctx.attempt_to_fix or new_tests:
         pm.register(RerunPlugin(ctx), "uok-reruns")

@@ -109,7 +109,8 @@ class ProtectionPlugin:
             state = AttemptState()
         else:
             report.uok_attempt = state.number  # type: ignore[attr-defined]
-        verdict = decide(state, report.when, report.outcome, hasattr(report, "wasxfail"), quarantine, waiver)
+        wasxfail = hasattr(report, "wasxfail")
+        verdict = decide(state, report.when, report.outcome, wasxfail, quarantine, waiver, report.duration)
         if verdict.outcome is not None:
             report.outcome = verdict.outcome  # type: ignore[assignment]
         if verdict.record_outcome is not None:

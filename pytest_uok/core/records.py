@@ -67,14 +67,18 @@ class TestRecord:
 
     @property
     def outcome(self) -> str:
-        """The test's outcome: the last attempt's, or ``flaky`` if it failed first and then passed."""
+        """The test's outcome: the last attempt's, or ``flaky`` when its attempts both failed and passed.
+
+        Reruns stop at the first pass (failed, then passed); early flake detection runs a new
+        test again after it passed, so a failure may also come last (passed, then failed).
+        """
         last = self.attempts[-1].outcome or "passed"
-        if (
-            len(self.attempts) > 1
-            and last == "passed"
-            and any(a.outcome in FAILING_OUTCOMES for a in self.attempts[:-1])
-        ):
-            return "flaky"
+        if len(self.attempts) > 1:
+            earlier = self.attempts[:-1]
+            if last == "passed" and any(a.outcome in FAILING_OUTCOMES for a in earlier):
+                return "flaky"
+            if last in FAILING_OUTCOMES and any(a.outcome == "passed" for a in earlier):
+                return "flaky"
         return last
 
     @property
