@@ -16,7 +16,15 @@ from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.triage import Thresholds, TriageDiff
 from pytest_uok.core.readback import load_baseline
 from pytest_uok.core.sanitize import printable
-from pytest_uok.core.triage import DEFAULT_THRESHOLDS, DiffInputs, Snapshot, diff, headline, snapshot_of
+from pytest_uok.core.triage import (
+    DEFAULT_THRESHOLDS,
+    TRIAGE_DIFF,
+    DiffInputs,
+    Snapshot,
+    diff,
+    headline,
+    snapshot_of,
+)
 from pytest_uok.history import HistoryPlugin
 from pytest_uok.recording import RecordingPlugin
 from pytest_uok.stash import RECORDING
@@ -24,7 +32,6 @@ from pytest_uok.stash import RECORDING
 PLUGIN_NAME = "uok-triage"
 #: The value of --uok-diff-from that picks the baseline from the history.
 LAST = "last"
-TRIAGE_DIFF = "triage_diff.json"
 #: How many ranked diagnostics the terminal section lists.
 SHOWN = 5
 #: Longest failure description copied into a diagnostic.

@@ -22,12 +22,12 @@ from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.summary import Summary, TestEntry
 from pytest_uok.core.outcomes import PROTECTED_OUTCOMES
 from pytest_uok.core.readback import load_artifact, read_json_object, validate
+from pytest_uok.core.triage import TRIAGE_DIFF
 
 SUMMARY = "summary.json"
 FAILURE_DIGEST = "failure_digest.json"
 REPLAY_BUNDLE = "replay_bundle.json"
 VERDICT = "verdict.json"
-TRIAGE_DIFF = "triage_diff.json"
 WAIVER_AUDIT = "waiver_audit.json"
 GATE_BREAKERS = "gate_breakers.json"
 

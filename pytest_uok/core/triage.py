@@ -29,6 +29,8 @@ from pytest_uok.core.models.triage import (
 )
 from pytest_uok.core.outcomes import FAILING_OUTCOMES
 
+#: The file a comparison is written to, beside the run's summary.json.
+TRIAGE_DIFF = "triage_diff.json"
 #: Outcomes of a failure that a quarantine or waiver protects: failing, but known and accepted.
 PROTECTED = frozenset({"quarantined", "waived"})
 #: The suite name of tests whose file is in no suite.

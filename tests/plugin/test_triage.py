@@ -176,6 +176,13 @@ def test_pytest_uok_gate_compares_with_a_baseline_it_is_given(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAIL             regression: 1 regression against run" in proc.stdout
     assert "reproduce: pytest tests/unit/test_calc.py::test_add" in proc.stdout
+    # the comparison is recorded as a session would, and the reports show it
+    triage = load_and_validate(pytester.path / ".uok" / "triage_diff.json")
+    assert (triage["status"], triage["baseline"]["path"]) == ("regression", "baseline/summary.json")
+    assert load_and_validate(pytester.path / ".uok" / "summary.json")["triage_diff"] == triage["summary"]
+    assert "## Compared with the baseline" in (pytester.path / ".uok" / "report.md").read_text(
+        encoding="utf-8"
+    )
     bad = shell("pytest-uok gate .uok --baseline nowhere", pytester.path)
     assert bad.returncode == 4
     assert "pytest-uok gate: --baseline: nowhere does not exist." in bad.stderr

@@ -11,6 +11,7 @@ from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.result import FAIL, PASS, SKIP, WARN, BlockerFact, GateResult
 from pytest_uok.core.models.triage import Diagnostic
 from pytest_uok.core.models.verdict import GateStatus
+from pytest_uok.core.triage import TRIAGE_DIFF
 
 #: Diagnostic kinds that always fail the gate: the change broke something.
 BROKEN = frozenset({"collection_error", "regression", "new_failure"})
@@ -48,7 +49,7 @@ def regression(facts: RunFacts, options: dict[str, Any]) -> GateResult:
         action = "fail" if d.kind in BROKEN else actions.get(d.kind, "ignore")
         if action in _STATUS:
             found[_STATUS[action]].append(d)
-    evidence = [facts.shown("triage_diff.json")]
+    evidence = [facts.shown(TRIAGE_DIFF)]
     if facts.baseline_dir is not None:
         evidence = [facts.shown("summary.json"), str(facts.baseline_dir)]
     command = triage.recommended_commands.runner_repro_command

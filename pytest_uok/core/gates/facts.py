@@ -17,7 +17,7 @@ from pytest_uok.core.policy import DEFAULT_POLICY, read_policy_document
 from pytest_uok.core.quarantine import target_regex
 from pytest_uok.core.readback import load_artifact, load_baseline, read_json_object, resolve_input
 from pytest_uok.core.runview import SUMMARY
-from pytest_uok.core.triage import DiffInputs, diff, snapshot_of
+from pytest_uok.core.triage import TRIAGE_DIFF, DiffInputs, diff, snapshot_of
 
 
 def suite_patterns(policy: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -110,7 +110,7 @@ class RunFacts:
                 raise GateArtifactError(exc.message) from None
             inputs = DiffInputs(command=lambda ids: self.pytest_command(*ids), path=str(file))
             return diff(snapshot_of(baseline), snapshot_of(self.summary), inputs)
-        path = self.path("triage_diff.json")
+        path = self.path(TRIAGE_DIFF)
         if not path.exists():
             return None
         try:
