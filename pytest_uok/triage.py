@@ -11,7 +11,8 @@ import pytest
 from pytest_uok import options
 from pytest_uok.core import artifacts as art
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.history import baseline_run, read_history, snapshot_at
+from pytest_uok.core.history import baseline_run, flaky_note, read_history, snapshot_at
+from pytest_uok.core.models.history import History
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.triage import Thresholds, TriageDiff
 from pytest_uok.core.readback import load_baseline
@@ -136,12 +137,13 @@ class TriagePlugin:
         self.error: str | None = None
         #: Why there was nothing to compare with (``last`` found no earlier run).
         self.note: str | None = None
+        self._kept: tuple[History | None, str | None] | None = None
 
     def _from_history(self) -> Baseline | None:
         """The last run of the same selection on the same branch that ran to its end."""
         assert self.history is not None
         path = self.history.opts.path
-        history, problem = read_history(path)
+        history, problem = self._history()
         label = self.history.label()
         index = baseline_run(history, label.branch, label.selection)
         if history is None or index is None:
@@ -152,6 +154,11 @@ class TriagePlugin:
             )
             return None
         return Baseline(snapshot_at(history, index), "history", shown(self.config, path))
+
+    def _history(self) -> tuple[History | None, str | None]:
+        if self._kept is None:
+            self._kept = read_history(self.history.opts.path) if self.history is not None else (None, None)
+        return self._kept
 
     def _recording(self) -> RecordingPlugin | None:
         return self.config.stash.get(RECORDING, None)
@@ -180,6 +187,7 @@ class TriagePlugin:
     def compare(self, recording: RecordingPlugin, summary: Summary, baseline: Baseline) -> TriageDiff:
         assert recording.info is not None
         details: dict[str, str] = {}
+        history, _problem = self._history()
         for rec in recording.recorder.records.values():
             facts = rec.failure
             if facts is None:
@@ -187,7 +195,10 @@ class TriagePlugin:
             exc_type = str(facts.get("exc_type") or "")
             lines = str(facts.get("message") or "").strip().splitlines()
             text = ": ".join(part for part in (exc_type, lines[0] if lines else "") if part)
-            details[rec.nodeid] = printable(recording.redactor.redact(text), MAX_DETAIL)
+            text = printable(recording.redactor.redact(text), MAX_DETAIL)
+            # A failure the history has seen come and go is worth saying so: maybe not this change.
+            note = flaky_note(history, rec.nodeid)
+            details[rec.nodeid] = f"{text}; {note}" if text and note else text or note
         inputs = DiffInputs(
             thresholds=self.opts.thresholds,
             blocking_suites=self.opts.blocking_suites,

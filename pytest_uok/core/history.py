@@ -261,6 +261,16 @@ def track_record(history: History, nodeid: str) -> TrackRecord:
     )
 
 
+def flaky_note(history: History | None, nodeid: str) -> str:
+    """What the history says about a failing test when it is flaky there ("" when not)."""
+    if history is None or nodeid not in history.tests:
+        return ""
+    record = track_record(history, nodeid)
+    if not record.flaky:
+        return ""
+    return f"flaky in the history: failed {record.failures} of {record.runs} runs, {record.flaky}"
+
+
 def flakiest(history: History, limit: int) -> list[TrackRecord]:
     """Tests that failed at some point and passed at another, flaky ones first, then by flip rate."""
     found = [

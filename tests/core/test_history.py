@@ -19,6 +19,7 @@ from pytest_uok.core.history import (
     append_run,
     baseline_run,
     flakiest,
+    flaky_note,
     known_tests,
     load_history,
     read_history,
@@ -72,6 +73,12 @@ def test_failure_rate_flip_rate_and_flakiness_on_one_commit() -> None:
     assert record.flaky == f"failed and passed on commit {SHA[:12]}"
     assert [t.nodeid for t in flakiest(history, 10)] == ["t.py::flaky"]
     assert track_record(history, "t.py::ok").flaky == ""
+    assert flaky_note(history, "t.py::flaky") == (
+        f"flaky in the history: failed 2 of 5 runs, failed and passed on commit {SHA[:12]}"
+    )
+    assert (
+        flaky_note(history, "t.py::ok") == flaky_note(history, "t.py::unknown") == flaky_note(None, "x") == ""
+    )
 
 
 def test_a_consistently_broken_test_is_not_flaky_and_a_dirty_tree_proves_nothing() -> None:

@@ -73,6 +73,11 @@ def test_five_runs_of_a_flaky_test_give_its_failure_rate(pytester: pytest.Pytest
     assert triage["baseline"]["run_id"] == history["runs"][-1]["run_id"]
     assert (triage["baseline"]["source"], triage["baseline"]["branch"]) == ("history", "main")
     assert triage["tests"]["regressed"] == ["test_sometimes.py::test_sometimes"]
+    # ... and the triage says the history has seen this one come and go
+    assert triage["ranked_diagnostics"][0]["detail"] == (
+        "AssertionError: failed on run 6; flaky in the history: failed 2 of 5 runs, "
+        f"failed and passed on commit {sha[:12]}"
+    )
 
 
 def test_concurrent_shards_share_one_history(pytester: pytest.Pytester, run_uok: RunUok) -> None:
