@@ -27,12 +27,10 @@ from pytest_uok.core.models.triage import (
     TriageStatus,
     TriageSummary,
 )
-from pytest_uok.core.outcomes import FAILING_OUTCOMES
+from pytest_uok.core.outcomes import FAILING_OUTCOMES, PROTECTED_OUTCOMES
 
 #: The file a comparison is written to, beside the run's summary.json.
 TRIAGE_DIFF = "triage_diff.json"
-#: Outcomes of a failure that a quarantine or waiver protects: failing, but known and accepted.
-PROTECTED = frozenset({"quarantined", "waived"})
 #: The suite name of tests whose file is in no suite.
 UNCLASSIFIED = "unclassified"
 
@@ -108,15 +106,15 @@ def transition(before: str | None, now: str | None) -> str:
     if now is None:
         return "removed"
     failed_before, failed_now = before in FAILING_OUTCOMES, now in FAILING_OUTCOMES
-    if failed_now and (failed_before or before in PROTECTED):
+    if failed_now and (failed_before or before in PROTECTED_OUTCOMES):
         return "still_failing"
-    if failed_before and now in PROTECTED:
+    if failed_before and now in PROTECTED_OUTCOMES:
         return "still_failing"
     if failed_now:
-        return "unchanged" if before in PROTECTED else "regressed"
+        return "regressed"
     if failed_before:
         return "fixed"
-    if now == "flaky" and before not in ("flaky", *PROTECTED):
+    if now == "flaky" and before not in ("flaky", *PROTECTED_OUTCOMES):
         return "newly_flaky"
     return "unchanged"
 
