@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from pytest_uok import __version__
-from pytest_uok.commands import audit, classify, gate, merge, quarantine, report, schema
+from pytest_uok.commands import audit, classify, gate, history, merge, quarantine, report, schema
 
 #: Subcommand modules, in the order ``pytest-uok --help`` lists them.
-SUBCOMMANDS: list[ModuleType] = [schema, gate, classify, quarantine, audit, merge, report]
+SUBCOMMANDS: list[ModuleType] = [schema, gate, classify, quarantine, audit, merge, report, history]
 
 
 def build_parser() -> argparse.ArgumentParser:

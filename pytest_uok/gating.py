@@ -10,11 +10,11 @@ import pytest
 
 from pytest_uok import options
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.gates.facts import DEFAULT_POLICY
 from pytest_uok.core.gates.result import Gate
 from pytest_uok.core.gates.session import EXIT_GATE_FAILED, load_config, run_gates
 from pytest_uok.core.gates.verdict import verdict_lines, verdict_summary
 from pytest_uok.core.models.verdict import Verdict
+from pytest_uok.core.policy import DEFAULT_POLICY
 from pytest_uok.core.settings import Settings
 from pytest_uok.stash import RECORDING
 

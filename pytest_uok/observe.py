@@ -63,7 +63,6 @@ class ObservePlugin:
 
     def _render(self, folder: Path) -> Rendered:
         from pytest_uok.core.reports import render_reports
-        from pytest_uok.core.summary_file import entry_views
 
         recording = self.recording
         summary = recording.summary
@@ -71,7 +70,7 @@ class ObservePlugin:
             # The written summary is not the one in memory (redacted, repaired or written from
             # someone else's hook): render what the file says, never a secret it no longer has.
             return render_reports(folder)
-        return render_reports(folder, summary, entry_views(recording.recorder))
+        return render_reports(folder, summary, recording.entries())
 
     def _written_this_session(self, path: Path) -> bool:
         try:

@@ -14,6 +14,7 @@ import pytest
 from pytest_uok.core.settings import (
     Settings,
     parse_bool,
+    parse_factor,
     parse_gateway_url,
     parse_non_negative_float,
     parse_non_negative_int,
@@ -164,6 +165,15 @@ OPTIONS: list[Option] = [
         metavar="N",
     ),
     Option(
+        "--uok-new-test-retries",
+        "uok_new_test_retries",
+        "early flake detection: retry each test that the baseline or history does not know up to N "
+        "times (at most 2 when it takes over 5 s, none over 30 s); one failing any attempt is "
+        "flaky-new (default: 0)",
+        parse=parse_non_negative_int,
+        metavar="N",
+    ),
+    Option(
         "--uok-attempt-to-fix",
         "uok_attempt_to_fix",
         "run each quarantined test N times and report those passing every attempt as ready to release",
@@ -177,6 +187,48 @@ OPTIONS: list[Option] = [
         "longest a waiver may last from created to expires (default: 30, or [settings] of the policy)",
         parse=parse_positive_int,
         metavar="DAYS",
+    ),
+    Option(
+        "--uok-diff-from",
+        "uok_diff_from",
+        "compare this run with a baseline run (its summary.json or artifact folder, or 'last': the "
+        "last run of the same tests on the same branch in the history) and write triage_diff.json",
+        env="UOK_DIFF_FROM",
+        metavar="PATH|last",
+    ),
+    Option(
+        "--uok-history-runs",
+        "uok_history_runs",
+        "how many runs the history in the artifact folder keeps (history.json); 0 keeps none (default: 30)",
+        parse=parse_non_negative_int,
+        metavar="N",
+    ),
+    Option(
+        "--uok-blocking-suites",
+        "uok_blocking_suites",
+        "the suites whose new failures rank SEV-1 in the triage (comma-separated; default: every suite)",
+        metavar="NAMES",
+    ),
+    Option(
+        "--uok-slower-factor",
+        "uok_slower_factor",
+        "a test or suite is slower than the baseline when it takes this many times as long (default: 2)",
+        parse=parse_factor,
+        metavar="F",
+    ),
+    Option(
+        "--uok-slower-test-floor",
+        "uok_slower_test_floor",
+        "a test counts as slower only when it also takes this many seconds more (default: 0.5)",
+        parse=parse_non_negative_float,
+        metavar="S",
+    ),
+    Option(
+        "--uok-slower-suite-floor",
+        "uok_slower_suite_floor",
+        "a suite counts as slower only when it also takes this many seconds more (default: 5)",
+        parse=parse_non_negative_float,
+        metavar="S",
     ),
     Option(
         "--uok-pushgateway",

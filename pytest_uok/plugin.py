@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_uok import hookspecs, options, shard
+from pytest_uok import history, hookspecs, newtests, options, shard, triage
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.readback import load_failed_selection
+from pytest_uok.core.settings import Settings
 from pytest_uok.failure_facts import FailureFactsPlugin
 from pytest_uok.observe import ObservePlugin
 from pytest_uok.policy_setup import POLICY_PLUGIN_NAMES, configure_policy
@@ -29,6 +30,9 @@ PLUGIN_NAMES = (
     *POLICY_PLUGIN_NAMES,
     shard.PLUGIN_NAME,
     "uok-observe",
+    triage.PLUGIN_NAME,
+    history.PLUGIN_NAME,
+    newtests.PLUGIN_NAME,
 )
 
 
@@ -42,6 +46,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     settings = options.resolve(config)
+    base_out = settings.out_dir
     shard_options = shard.resolve(config)
     if shard_options.spec is not None:
         settings = dataclasses.replace(
@@ -69,9 +74,56 @@ def pytest_configure(config: pytest.Config) -> None:
             if pm.register(sigterm, "uok-sigterm"):
                 sigterm.install()
         pm.register(ObservePlugin(config, settings, recording), "uok-observe")
+        kept = _configure_history(config, settings, base_out, shard_options)
+        _configure_triage(config, settings, kept)
     configure_policy(config)
+    _configure_new_tests(config, base_out)
     if shard_options.active:
         pm.register(shard.ShardPlugin(config, shard_options, settings.rerun_from), shard.PLUGIN_NAME)
+
+
+def _configure_history(
+    config: pytest.Config, settings: Settings, base_out: Path, shard_options: shard.ShardOptions
+) -> history.HistoryPlugin | None:
+    opts = history.resolve(config, base_out)
+    if not settings.artifacts or not opts.max_runs:
+        return None
+    selection = history.selection_of(config, shard_options.spec, shard_options.by)
+    plugin = history.HistoryPlugin(config, opts, selection)
+    config.pluginmanager.register(plugin, history.PLUGIN_NAME)
+    return plugin
+
+
+def _configure_triage(config: pytest.Config, settings: Settings, kept: history.HistoryPlugin | None) -> None:
+    opts = triage.resolve(config)
+    if opts.diff_from is None and not opts.last:
+        return
+    if not settings.artifacts:
+        raise pytest.UsageError(
+            f"pytest-uok: {opts.source} writes triage_diff.json, so it cannot be combined with "
+            "--uok-no-artifacts (uok_no_artifacts); drop one of them."
+        )
+    baseline = None
+    if opts.diff_from is not None:
+        baseline = triage.load_explicit_baseline(config, opts, _as_typed(config, opts.diff_from))
+    elif kept is None:
+        raise pytest.UsageError(
+            f"pytest-uok: {opts.source} last compares with the last run in the history, but the "
+            "history is off (uok_history_runs = 0); keep some runs or name a baseline."
+        )
+    plugin = triage.TriagePlugin(config, opts, baseline, kept)
+    config.pluginmanager.register(plugin, triage.PLUGIN_NAME)
+
+
+def _configure_new_tests(config: pytest.Config, base_out: Path) -> None:
+    """Early flake detection, on every process: workers decide which of their items are new."""
+    retries, _ = options.raw_value(config, "uok_new_test_retries")
+    if not retries:
+        return
+    known_from = history.resolve(config, base_out).path
+    baseline = triage.resolve(config).diff_from
+    plugin = newtests.NewTestsPlugin(config, retries, known_from, baseline)
+    config.pluginmanager.register(plugin, newtests.PLUGIN_NAME)
 
 
 def _as_typed(config: pytest.Config, path: Path) -> Path:

@@ -137,6 +137,9 @@ def configure_policy(config: pytest.Config) -> None:
         if reporting is not None:
             pm.register(reporting, "uok-suite-reports")
     # Always on: a conftest's pytest_uok_quarantine may quarantine tests without a policy file.
-    pm.register(ProtectionPlugin(config, ctx), "uok-protection")
-    if ctx.reruns or ctx.attempt_to_fix:
+    protection = ProtectionPlugin(config, ctx)
+    pm.register(protection, "uok-protection")
+    new_tests, _ = options.raw_value(config, "uok_new_test_retries")
+    if ctx.reruns or ctx.attempt_to_fix or new_tests:
         pm.register(RerunPlugin(ctx), "uok-reruns")
+        protection.listen()  # each attempt's reports are decided there

@@ -15,14 +15,13 @@ from pytest_uok.core.models.summary import FlakyTest, Summary
 from pytest_uok.core.policy import QuarantineEntry
 from pytest_uok.core.quarantine import Cover, Protections, quarantine_snippet, suggest_category
 from pytest_uok.core.records import TestRecord
+from pytest_uok.core.runview import WAIVER_AUDIT
 from pytest_uok.core.waivers import build_audit
 from pytest_uok.stash import ITEM_ATTEMPT, ITEM_QUARANTINE, ITEM_WAIVER, RECORDING
 from pytest_uok.xdist_role import is_xdist_controller
 
 if TYPE_CHECKING:
     from pytest_uok.policy_setup import PolicyContext
-
-WAIVER_AUDIT = "waiver_audit.json"
 
 #: How pytest's terminal shows the categories this plugin gives reports.
 _STATUS: dict[str, tuple[str, str, tuple[str, Mapping[str, bool]]]] = {
@@ -66,7 +65,8 @@ class ProtectionPlugin:
         )
         # The xdist controller collects nothing: whether a conftest quarantines a test there is
         # known only from the workers' reports, so it listens whenever workers run the tests.
-        if entries or ctx.reruns or ctx.attempt_to_fix or is_xdist_controller(config):
+        # Runs that retry tests listen too (see configure_policy).
+        if entries or is_xdist_controller(config):
             self.listen()
 
     def listen(self) -> None:
@@ -239,7 +239,8 @@ class ProtectedReports:
             state = AttemptState()
         else:
             report.uok_attempt = state.number  # type: ignore[attr-defined]
-        verdict = decide(state, report.when, report.outcome, hasattr(report, "wasxfail"), quarantine, waiver)
+        wasxfail = hasattr(report, "wasxfail")
+        verdict = decide(state, report.when, report.outcome, wasxfail, quarantine, waiver, report.duration)
         if verdict.outcome is not None:
             report.outcome = verdict.outcome  # type: ignore[assignment]
         if verdict.record_outcome is not None:

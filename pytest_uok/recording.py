@@ -7,29 +7,37 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_uok.core import artifacts as art
 from pytest_uok.core.atomic import ensure_artifact_folder
 from pytest_uok.core.commands import Launcher, kept_options, launcher_argv0
-from pytest_uok.core.environment import allowed_variables, git_state, platform_string
+from pytest_uok.core.environment import allowed_variables, branch_name, git_state, platform_string
 from pytest_uok.core.events import EventStream
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
 from pytest_uok.core.models.environment import EnvironmentBlock
 from pytest_uok.core.models.summary import Summary
-from pytest_uok.core.outcomes import FAILING_OUTCOMES
+from pytest_uok.core.outcomes import FAILING_OUTCOMES, PROTECTED_OUTCOMES
 from pytest_uok.core.records import RunRecorder, TestRecord
 from pytest_uok.core.redact import Redactor
 from pytest_uok.core.sanitize import printable
 from pytest_uok.core.settings import Settings
 
+if TYPE_CHECKING:
+    from pytest_uok.core.runview import TestFacts
+    from pytest_uok.core.summary_file import EntryView
+
 SubtestReport: Any = getattr(pytest, "SubtestReport", None)
 #: At most this many internal errors are kept, each at most this long.
 MAX_INTERNAL_ERRORS = 20
 MAX_INTERNAL_ERROR = 500
+
+#: Report outcomes whose failure facts are kept: failures, and those a quarantine or waiver protected.
+KEPT_REPORT_OUTCOMES = frozenset({"failed"}) | PROTECTED_OUTCOMES
 
 
 def _unrepr(value: Any) -> Any:
@@ -104,6 +112,9 @@ class RecordingPlugin:
         #: or text repair changed it), so later readers may use them instead of reading it back.
         self.summary_exact = False
         self._entries_in_model = False
+        #: The summary being built at session end, as the ``pytest_uok_summary`` hooks see it.
+        self.summary_model: Summary | None = None
+        self._entries: list[EntryView] | None = None
 
     # -- facts gathered once ------------------------------------------------------------
 
@@ -128,6 +139,7 @@ class RecordingPlugin:
         return EnvironmentBlock(
             git_sha=git.sha,
             git_dirty=git.dirty,
+            git_branch=branch_name(git.branch),
             python=sys.version.split()[0],
             pytest=pytest.__version__,
             platform=platform_string(),
@@ -242,7 +254,8 @@ class RecordingPlugin:
             extra.get("uok_attempt", 1),
             extra.get("uok_category"),
         )
-        if (reported == "failed" or outcome != reported) and subtest is None:
+        # A protected failure (report outcome "quarantined" / "waived") is recorded in full too.
+        if (reported in KEPT_REPORT_OUTCOMES or outcome != reported) and subtest is None:
             self._keep_failure(rec or self.recorder.records[nodeid], report)
         if self._checkpoint_s and time.monotonic() >= self._next_checkpoint:
             self._next_checkpoint = time.monotonic() + self._checkpoint_s
@@ -340,6 +353,7 @@ class RecordingPlugin:
         foreign = any(not _is_ours(impl.plugin) for impl in hook.get_hookimpls())
         self._entries_in_model = foreign
         summary = art.build_summary(self.info, self.recorder, end, with_tests=foreign)
+        self.summary_model, self._entries = summary, None
         hook(config=self.config, summary=summary)
         extra_env: dict[str, str] = {}
         for result in self.config.hook.pytest_uok_environment(config=self.config):
@@ -353,6 +367,20 @@ class RecordingPlugin:
             art.FAILURE_DIGEST: art.build_failure_digest(self.info, self.recorder, self.redactor),
             art.ENVIRONMENT: environment,
         }
+
+    def entries(self) -> Sequence[TestFacts]:
+        """summary.json's test entries as the other concerns read them, made once at session end.
+
+        The summary model has them only when someone else's ``pytest_uok_summary`` hook asked for
+        them; otherwise they come straight from the recorder.
+        """
+        if self._entries_in_model and self.summary_model is not None:
+            return self.summary_model.tests
+        if self._entries is None:
+            from pytest_uok.core.summary_file import entry_views
+
+            self._entries = entry_views(self.recorder)
+        return self._entries
 
     def _set_aside_unfinished(self) -> dict[str, TestRecord]:
         """Remove the records of tests still running whose outcome is not yet a failure."""

@@ -1,4 +1,4 @@
-"""Running a test again in the same session: --uok-reruns for failures, --uok-attempt-to-fix."""
+"""Running a test again in the same session: --uok-reruns, --uok-attempt-to-fix, new-test retries."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_uok.core.attempts import AttemptState
-from pytest_uok.stash import ITEM_ATTEMPT, ITEM_QUARANTINE
+from pytest_uok.stash import ITEM_ATTEMPT, ITEM_NEW_TEST, ITEM_QUARANTINE
 
 if TYPE_CHECKING:
     from pytest_uok.policy_setup import PolicyContext
@@ -33,20 +33,16 @@ class RerunPlugin:
             return None
         cover = item.stash.get(ITEM_QUARANTINE, None)
         fixing = bool(self.attempt_to_fix) and cover is not None and cover.protects
-        total = self.attempt_to_fix if fixing else self.reruns + 1
+        # A new test (early flake detection) is explored unless a quarantine already protects it.
+        explore = 0 if cover is not None and cover.protects else item.stash.get(ITEM_NEW_TEST, 0)
+        total = self.attempt_to_fix if fixing else (explore + 1 if explore else self.reruns + 1)
         if total <= 1 and not fixing:
             return None
-        failed_before = 0
+        failed_before = passed_before = 0
         session = item.session
-        for number in range(1, total + 1):
-            last = number == total
-            state = AttemptState(
-                number=number,
-                retry_on_failure=not fixing and not last,
-                final_if_passed=not fixing or last,
-                fixing=fixing,
-                failed_before=failed_before,
-            )
+        number = 1
+        while True:
+            state = self._state(number, total, fixing, explore, failed_before, passed_before)
             item.stash[ITEM_ATTEMPT] = state
             self._inside = True
             try:
@@ -55,11 +51,46 @@ class RerunPlugin:
                 self._inside = False
             if session.shouldfail or session.shouldstop or state.skipped:
                 break
+            if number == 1 and explore:
+                # The first attempt's duration decided how many there are (maybe no more).
+                total, explore = state.total, state.explore
             if state.failed:
                 failed_before += 1
-                if fixing:
+            else:
+                passed_before += 1
+            if fixing:
+                if state.failed:
                     break
-            elif not fixing:
+            elif explore:
+                if failed_before and passed_before:
+                    break  # flaky, proven
+            elif not state.failed:
                 break
+            if number >= total:
+                break
+            number += 1
         del item.stash[ITEM_ATTEMPT]
         return True
+
+    def _state(
+        self, number: int, total: int, fixing: bool, explore: int, failed_before: int, passed_before: int
+    ) -> AttemptState:
+        last = number >= total
+        if explore:
+            return AttemptState(
+                number=number,
+                retry_on_failure=not last,
+                final_if_passed=last or failed_before > 0,
+                failed_before=failed_before,
+                passed_before=passed_before,
+                explore=explore,
+                total=total,
+                fallback_total=self.reruns + 1,
+            )
+        return AttemptState(
+            number=number,
+            retry_on_failure=not fixing and not last,
+            final_if_passed=not fixing or last,
+            fixing=fixing,
+            failed_before=failed_before,
+        )

@@ -25,3 +25,5 @@ ITEM_QUARANTINE: pytest.StashKey[Cover | None] = pytest.StashKey()
 ITEM_WAIVER: pytest.StashKey[Cover | None] = pytest.StashKey()
 #: The attempt an item is on while --uok-reruns / --uok-attempt-to-fix run it again.
 ITEM_ATTEMPT: pytest.StashKey[AttemptState] = pytest.StashKey()
+#: A test no baseline or history knows: how many times early flake detection may retry it.
+ITEM_NEW_TEST: pytest.StashKey[int] = pytest.StashKey()

@@ -14,7 +14,8 @@ from pytest_uok.core.artifacts import dump
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.models.waiver_audit import WaiverAudit
 from pytest_uok.core.policy import DEFAULT_POLICY, load_policy
-from pytest_uok.core.readback import load_artifact
+from pytest_uok.core.readback import load_artifact, resolve_input
+from pytest_uok.core.runview import WAIVER_AUDIT
 from pytest_uok.core.waivers import build_audit
 
 #: States that make ``pytest-uok audit`` exit 1.
@@ -34,10 +35,7 @@ def register(sub: Any) -> None:
 
 def _audit(args: argparse.Namespace) -> WaiverAudit:
     if args.source:
-        source = Path(args.source)
-        if source.is_dir():
-            source = source / "waiver_audit.json"
-        return load_artifact(source, WaiverAudit)
+        return load_artifact(resolve_input(Path(args.source), (WAIVER_AUDIT,)), WaiverAudit)
     path = Path(args.policy)
     policy = load_policy(path)
     if policy is None:

@@ -14,8 +14,8 @@ import pytest
 from pytest_uok.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pytest_uok.core.classify import propose_suite, stale_pairs
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.policy import DEFAULT_POLICY, NEW_FILE_HEADER, load_policy, read_policy_text
-from pytest_uok.core.policy_edit import add_suite_files, remove_suite_entries, write_policy
+from pytest_uok.core.policy import DEFAULT_POLICY, load_policy
+from pytest_uok.core.policy_edit import add_suite_files, read_for_edit, remove_suite_entries, write_policy
 from pytest_uok.stash import ITEM_SUITE
 
 #: The suites proposed when the policy file defines none yet.
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     try:
-        text = read_policy_text(path) if path.exists() else NEW_FILE_HEADER
+        text, _ = read_for_edit(path)
         text = remove_suite_entries(text, path, stale)
         write_policy(path, add_suite_files(text, path, proposals))
     except UokInputError as exc:

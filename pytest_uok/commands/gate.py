@@ -19,7 +19,7 @@ from pytest_uok.core.gates.session import gate_exit_code, run_gates
 from pytest_uok.core.gates.verdict import verdict_lines
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.verdict import Verdict
-from pytest_uok.core.readback import load_artifact
+from pytest_uok.core.readback import load_artifact, load_baseline
 from pytest_uok.core.reports import render_reports
 
 #: The bundled scenarios of ``--self-test``: artifact folders with a policy file and a golden verdict.
@@ -39,7 +39,11 @@ def register(sub: Any) -> None:
     parser.add_argument("folder", nargs="?", help="the artifact folder holding summary.json")
     parser.add_argument("--policy", metavar="PATH", help="the policy file (default: the one the run used)")
     parser.add_argument("--only", metavar="ID", action="append", help="evaluate only this gate (repeatable)")
-    parser.add_argument("--baseline", metavar="PATH", help="a baseline summary.json or its folder")
+    parser.add_argument(
+        "--baseline",
+        metavar="PATH",
+        help="a baseline run's summary.json or artifact folder: the regression gate compares the run with it",
+    )
     parser.add_argument("--self-test", action="store_true", help="check the gates against bundled scenarios")
     parser.set_defaults(func=run)
 
@@ -63,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
         policy = Path(args.policy) if args.policy else RunFacts(folder).policy_path
         if args.policy and not policy.is_file():
             raise UokInputError(f"--policy {args.policy}: no such file.")
+        if args.baseline:
+            try:
+                load_baseline(Path(args.baseline))
+            except UokInputError as exc:
+                raise UokInputError(f"--baseline: {exc.message}") from None
         outcome = run_gates(
             folder,
             policy_path=policy,

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from pytest_uok.commands import EXIT_OK, EXIT_USAGE
+from pytest_uok.commands import EXIT_OK, EXIT_USAGE, argument_type
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.policy import DEFAULT_POLICY, NEW_FILE_HEADER, TAXONOMY, parse_policy, read_policy_text
-from pytest_uok.core.policy_edit import add_quarantine, remove_quarantine, write_policy
+from pytest_uok.core.policy import DEFAULT_POLICY, TAXONOMY, parse_policy, read_policy_text
+from pytest_uok.core.policy_edit import add_quarantine, read_for_edit, remove_quarantine, write_policy
+from pytest_uok.core.settings import parse_int
 
 
 def parse_day(value: str) -> date:
@@ -21,14 +22,8 @@ def parse_day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
-def _days(value: str) -> int:
-    try:
-        days = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number of days: {value!r}") from None
-    if not 1 <= days <= 365:
-        raise argparse.ArgumentTypeError(f"--days must be between 1 and 365, got {days}")
-    return days
+def _days(value: str, what: str) -> int:
+    return parse_int(value, what, minimum=1, maximum=365)
 
 
 def register(sub: Any) -> None:
@@ -40,7 +35,12 @@ def register(sub: Any) -> None:
     add.add_argument("--owner", required=True, help="who fixes it (person or team)")
     add.add_argument("--issue", required=True, help="link to the issue tracking the fix")
     add.add_argument("--reason", default="flaky; see the issue", help="why it is quarantined")
-    add.add_argument("--days", type=_days, default=30, help="days until the quarantine expires (30)")
+    add.add_argument(
+        "--days",
+        type=argument_type(_days, "--days"),
+        default=None,
+        help="days until the quarantine expires (default: the policy's [settings] quarantine_days, 30)",
+    )
     add.add_argument("--today", type=parse_day, default=None, help=argparse.SUPPRESS)
     add.add_argument("--policy", default=DEFAULT_POLICY, help=f"the policy file ({DEFAULT_POLICY})")
     add.set_defaults(func=run_add)
@@ -53,18 +53,18 @@ def register(sub: Any) -> None:
 def run_add(args: argparse.Namespace) -> int:
     path = Path(args.policy)
     today = args.today or date.today()
-    fields = {
-        "test": args.nodeid,
-        "category": args.category,
-        "owner": args.owner,
-        "issue": args.issue,
-        "reason": args.reason,
-        "added": today,
-        "expires": today + timedelta(days=args.days),
-    }
     try:
-        text = read_policy_text(path) if path.exists() else NEW_FILE_HEADER
-        parse_policy(text, path)
+        text, policy = read_for_edit(path)
+        days = args.days or policy.settings.quarantine_days
+        fields = {
+            "test": args.nodeid,
+            "category": args.category,
+            "owner": args.owner,
+            "issue": args.issue,
+            "reason": args.reason,
+            "added": today,
+            "expires": today + timedelta(days=days),
+        }
         write_policy(path, add_quarantine(text, path, fields))
     except UokInputError as exc:
         print(f"pytest-uok quarantine: {exc.message}", file=sys.stderr)

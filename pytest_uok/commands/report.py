@@ -7,22 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pytest_uok.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from pytest_uok.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE, argument_type
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.metrics import DEFAULT_JOB, describe_push_error, push_metrics, shown_gateway
 from pytest_uok.core.reports import append_step_summary, render_reports
 from pytest_uok.core.runview import SUMMARY
 from pytest_uok.core.settings import parse_gateway_url, parse_positive_float
-
-
-def _checked(parse: Any, flag: str) -> Any:
-    def convert(value: str) -> Any:
-        try:
-            return parse(value, flag)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    return convert
 
 
 def register(sub: Any) -> None:
@@ -42,7 +32,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--pushgateway",
-        type=_checked(parse_gateway_url, "--pushgateway"),
+        type=argument_type(parse_gateway_url, "--pushgateway"),
         metavar="URL",
         help="push the metrics to this Prometheus Pushgateway",
     )
@@ -51,7 +41,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=_checked(parse_positive_float, "--timeout"),
+        type=argument_type(parse_positive_float, "--timeout"),
         default=5.0,
         metavar="S",
         help="seconds to wait for the Pushgateway (default: 5)",

@@ -224,7 +224,7 @@ def build_environment(info: RunInfo) -> EnvironmentArtifact:
 def build_failure_digest(info: RunInfo, recorder: RunRecorder, redactor: Redactor) -> FailureDigest:
     return build_digest(
         info.run_id,
-        recorder.failed_records(),
+        recorder.recorded_failures(),
         recorder.collection_failures,
         info.launcher,
         info.runner_command(),

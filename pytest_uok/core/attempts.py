@@ -17,6 +17,23 @@ PROTECTED_OUTCOME = {"quarantine": "quarantined", "waiver": "waived"}
 
 #: A retried failure's report outcome: neither passed nor failed for pytest and other plugins.
 RERUN = "rerun"
+#: The report outcome of a failure that proves a test flaky (it passed an earlier attempt).
+FLAKY = "flaky"
+
+#: Early flake detection: a new test's first attempt up to this many seconds gets every retry,
+#: up to the second bound at most SLOW_RETRIES; a slower one none (retries would cost too much).
+FAST_S = 5.0
+SLOW_S = 30.0
+SLOW_RETRIES = 2
+
+
+def new_test_attempts(first_attempt_s: float, retries: int) -> int:
+    """How many attempts a new test gets, from how long its first one took."""
+    if first_attempt_s <= FAST_S:
+        return 1 + retries
+    if first_attempt_s <= SLOW_S:
+        return 1 + min(retries, SLOW_RETRIES)
+    return 1
 
 
 @dataclass
@@ -34,6 +51,16 @@ class AttemptState:
     failed: bool = False
     skipped: bool = False
     counted_protected: bool = False
+    #: Early flake detection: at most this many retries of a new test, whatever its outcome
+    #: (0: not exploring). The first attempt decides the real number once its duration is known.
+    explore: int = 0
+    passed_before: int = 0
+    #: Attempts the test gets; set by the first attempt of an explored test.
+    total: int = 1
+    #: Attempts when a new test is too slow to explore: those of --uok-reruns.
+    fallback_total: int = 1
+    elapsed_s: float = 0.0
+    counted_flaky: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +79,20 @@ class Verdict:
 UNCHANGED = Verdict()
 
 
+def _plan_new_test(state: AttemptState) -> None:
+    """The first attempt of an explored test is over: decide how many attempts it gets."""
+    state.total = new_test_attempts(state.elapsed_s, state.explore)
+    if state.total > 1:
+        state.retry_on_failure = True
+        state.final_if_passed = False
+        return
+    # Too slow to explore: it is an ordinary test now, with --uok-reruns' attempts if any.
+    state.explore = 0
+    state.total = state.fallback_total
+    state.retry_on_failure = state.total > 1
+    state.final_if_passed = True
+
+
 def decide(
     state: AttemptState,
     when: str,
@@ -59,11 +100,25 @@ def decide(
     wasxfail: bool,
     quarantine: Cover | None,
     waiver: Cover | None,
+    duration: float = 0.0,
 ) -> Verdict:
     """Decide one report's fate; updates ``state`` (failed / skipped) as a side effect."""
+    if state.explore:
+        if state.number == 1 and when in ("setup", "call"):
+            state.elapsed_s += duration
+            if when == "call" or outcome != "passed":
+                _plan_new_test(state)
+        if wasxfail:
+            state.skipped = True  # an expected failure is not explored: once is enough
     if outcome == "failed" and not wasxfail:
-        if when in ("setup", "call"):
+        # An explored attempt fails whatever phase fails, teardown included.
+        if when in ("setup", "call") or (state.explore and when == "teardown"):
             state.failed = True
+        if state.failed and state.explore and state.passed_before:
+            # It passed an earlier attempt: flaky, proven; no further attempt is needed.
+            category = "" if state.counted_flaky else "flaky"
+            state.counted_flaky = True
+            return Verdict(outcome=FLAKY, record_outcome="failed", category=category)
         if state.failed and state.retry_on_failure:
             return Verdict(outcome=RERUN, record_outcome="failed", category="")
         cover = quarantine if quarantine is not None and quarantine.protects else None

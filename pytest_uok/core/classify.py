@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -76,10 +76,16 @@ class _Rule:
 
 
 class SuiteMatcher:
-    """Finds the suites whose entries match a test file path (relative to the rootdir)."""
+    """Finds the suites whose entries match a test file path (relative to the rootdir).
 
-    def __init__(self, policy: Policy) -> None:
-        self.rules = [_Rule(name, entry) for name, suite in policy.suite.items() for entry in suite.files]
+    Built from a validated policy, or from ``{suite: [entry, ...]}`` read straight from a
+    policy document (the gates judge runs whose policy they do not validate).
+    """
+
+    def __init__(self, suites: Policy | Mapping[str, Sequence[str]]) -> None:
+        if isinstance(suites, Policy):
+            suites = {name: suite.files for name, suite in suites.suite.items()}
+        self.rules = [_Rule(name, entry) for name, entries in suites.items() for entry in entries]
         self._cache: dict[str, list[str]] = {}
 
     def suites_for(self, file: str) -> list[str]:

@@ -14,6 +14,7 @@ from pytest_uok.core.models.digest import (
     RemediationPointer,
     RootCauseClass,
 )
+from pytest_uok.core.outcomes import PROTECTED_OUTCOMES
 from pytest_uok.core.records import CollectionFailure, TestRecord
 from pytest_uok.core.redact import Redactor
 
@@ -88,6 +89,9 @@ def failure_entry(
         str(facts.get("longrepr") or ""),
         len(failed_subtests),
     )
+    targeted = launcher.test_command([rec.nodeid])
+    # --uok-rerun-from replays unprotected failures only: a protected one is replayed by its id.
+    protected = rec.outcome in PROTECTED_OUTCOMES
     return FailureEntry(
         nodeid=rec.nodeid,
         suite=rec.suite,
@@ -98,9 +102,9 @@ def failure_entry(
         impacted_scenario_ids=scenario_ids(rec.nodeid, failed_subtests),
         first_failing_assertion=_first_assertion(facts, redactor),
         remediation_pointer=RemediationPointer(
-            replay_command=runner_command,
+            replay_command=targeted if protected else runner_command,
             suite_replay_command=launcher.test_command([rec.file]),
-            targeted_test_replay_command=launcher.test_command([rec.nodeid]),
+            targeted_test_replay_command=targeted,
         ),
         excerpts=_excerpts(facts, redactor),
         extra=dict(facts.get("extra") or {}),

@@ -83,6 +83,28 @@ def git_state(rootdir: str) -> GitState:
     return GitState(sha, bool(status) if status is not None else None, branch)
 
 
+#: CI variables naming the branch being built, for checkouts where git itself says HEAD.
+BRANCH_VARIABLES = (
+    "GITHUB_HEAD_REF",
+    "GITHUB_REF_NAME",
+    "CI_COMMIT_REF_NAME",
+    "CIRCLE_BRANCH",
+    "BUILDKITE_BRANCH",
+)
+
+
+def branch_name(git_branch: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The branch of the run: git's, or the CI system's when the checkout is detached."""
+    if git_branch and git_branch != "HEAD":
+        return git_branch
+    env = os.environ if environ is None else environ
+    for name in BRANCH_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
 def python_version() -> str:
     return platform.python_version()
 

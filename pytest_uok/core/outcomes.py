@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 #: Outcomes that make a test "failed" for replay and gating purposes.
 FAILING_OUTCOMES = frozenset({"failed", "error"})
+#: Failures that a quarantine or waiver kept from failing the session.
+PROTECTED_OUTCOMES = frozenset({"quarantined", "waived"})
 
 #: Every outcome a test record can end with, in the order artifacts and reports list them.
-ALL_OUTCOMES = (
+Outcome = Literal[
     "passed",
     "failed",
     "error",
@@ -16,7 +20,8 @@ ALL_OUTCOMES = (
     "quarantined",
     "waived",
     "flaky",
-)
+]
+ALL_OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
 def report_category(

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.sanitize import printable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,6 +38,28 @@ Category = Literal["FLAKE-TIMING", "FLAKE-ENV", "FLAKE-NET", "FLAKE-RES", "FLAKE
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
+#: Longest key, name or value quoted in an error: a crafted or garbled file can hold megabytes.
+MAX_SHOWN = 60
+#: Most problems one error lists, and the length the list stops growing at; the rest are counted.
+MAX_LISTED_PROBLEMS = 20
+MAX_LISTED_CHARS = 2000
+
+
+def shown(value: Any) -> str:
+    """A value of the file quoted for an error message: printable and bounded."""
+    return f"'{_key(value)}'"
+
+
+def _key(value: Any) -> str:
+    return printable(str(value), MAX_SHOWN)
+
+
+def _names(names: Any) -> str:
+    listed = [_key(n) for n in sorted(names)]
+    if len(listed) > 10:
+        listed[10:] = [f"and {len(listed) - 10} more"]
+    return ", ".join(listed) or "none defined"
+
 
 def _to_date(value: Any) -> Any:
     # TOML has native dates; a quoted "YYYY-MM-DD" is accepted too because people write both.
@@ -46,17 +69,17 @@ def _to_date(value: Any) -> Any:
         return value
     if isinstance(value, str):
         if not _DATE_RE.match(value.strip()):
-            raise ValueError(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-30")
+            raise ValueError(f"{shown(value)} is not a date; write YYYY-MM-DD, e.g. 2026-11-30")
         try:
             return date.fromisoformat(value.strip())
         except ValueError as exc:
-            raise ValueError(f"{value!r} is not a real date ({exc})") from None
+            raise ValueError(f"{shown(value)} is not a real date ({exc})") from None
     raise ValueError(f"a date is expected (YYYY-MM-DD), got {type(value).__name__}")
 
 
 def _category(value: Any) -> Any:
     if isinstance(value, str) and value not in TAXONOMY:
-        raise ValueError(f"unknown category {value!r}; use one of {', '.join(TAXONOMY)}")
+        raise ValueError(f"unknown category {shown(value)}; use one of {', '.join(TAXONOMY)}")
     return value
 
 
@@ -131,15 +154,23 @@ class Policy(_Table):
 # -- error texts -----------------------------------------------------------------------------
 
 
+#: The field that names an entry of a list section in error messages.
+_LABEL_KEY = {"quarantine": "test", "waiver": "id"}
+
+
+def _entry_label(section: str, index: int, label: Any) -> str:
+    """``[[waiver]] entry 2 (id = 'W-1')``: how errors point at one entry of a list section."""
+    named = f" ({_LABEL_KEY[section]} = {shown(label)})" if isinstance(label, str) and label else ""
+    return f"[[{section}]] entry {index + 1}{named}"
+
+
 def _entry_name(data: dict[str, Any], section: str, index: int) -> str:
     try:
         item = data[section][index]
     except (KeyError, IndexError, TypeError):
         item = None
-    key = {"quarantine": "test", "waiver": "id"}.get(section, "")
-    label = item.get(key) if isinstance(item, dict) else None
-    named = f" ({key} = {label!r})" if isinstance(label, str) and label else ""
-    return f"[[{section}]] entry {index + 1}{named}"
+    label = item.get(_LABEL_KEY[section]) if isinstance(item, dict) else None
+    return _entry_label(section, index, label)
 
 
 def _where(data: dict[str, Any], loc: tuple[int | str, ...]) -> tuple[str, str]:
@@ -148,15 +179,16 @@ def _where(data: dict[str, Any], loc: tuple[int | str, ...]) -> tuple[str, str]:
         return "the file", ""
     head = str(loc[0])
     rest = loc[1:]
+    fields = ".".join(_key(p) for p in rest[1:] if not isinstance(p, int))
     if head in ("quarantine", "waiver") and rest and isinstance(rest[0], int):
-        return _entry_name(data, head, rest[0]), ".".join(str(p) for p in rest[1:])
+        return _entry_name(data, head, rest[0]), fields
     if head in ("suite", "profile") and rest:
-        return f"[{head}.{rest[0]}]", ".".join(str(p) for p in rest[1:] if not isinstance(p, int))
+        return f"[{head}.{_key(rest[0])}]", fields
     if head == "settings":
-        return "[settings]", ".".join(str(p) for p in rest)
+        return "[settings]", ".".join(_key(p) for p in rest)
     if not rest:
-        return "the top level", head
-    return f"[{head}]", ".".join(str(p) for p in rest)
+        return "the top level", _key(head)
+    return f"[{_key(head)}]", ".".join(_key(p) for p in rest)
 
 
 def _message(problem: Any) -> str:
@@ -165,8 +197,29 @@ def _message(problem: Any) -> str:
         return "unknown key; remove it or check its spelling"
     if kind == "missing":
         return "required field missing"
+    if kind in ("model_type", "dict_type"):
+        # pydantic names the model class; the user wrote TOML.
+        return f"must be a table, got {_toml_type(problem.get('input'))}"
+    if kind == "list_type":
+        return f"must be a list, got {_toml_type(problem.get('input'))}"
     msg = str(problem["msg"])
     return msg.removeprefix("Value error, ")
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"the string {shown(value)}"
+    if isinstance(value, (date, datetime)):
+        return "a date"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
 
 
 def _problems_from(exc: ValidationError, data: dict[str, Any]) -> list[str]:
@@ -177,7 +230,7 @@ def _problems_from(exc: ValidationError, data: dict[str, Any]) -> list[str]:
         value_index = next((p for p in loc[2:] if isinstance(p, int)), None)
         entry, field = _where(data, loc)
         if problem["type"] == "extra_forbidden" and loc:
-            field = str(loc[-1])
+            field = _key(loc[-1])
         where = f"{entry}, field '{field}'" if field else entry
         if value_index is not None and loc[0] in ("suite", "profile"):
             where += f" (value {value_index + 1})"
@@ -192,20 +245,19 @@ def _cross_checks(policy: Policy, max_days: int) -> list[str]:
     problems: list[str] = []
     owner_of: dict[str, str] = {}
     for name, suite in policy.suite.items():
+        table = f"[suite.{_key(name)}]"
         if not _NAME_RE.match(name):
-            problems.append(
-                f"[suite.{name}]: suite names start with a letter and hold letters, digits, - or _"
-            )
+            problems.append(f"{table}: suite names start with a letter and hold letters, digits, - or _")
         seen: set[str] = set()
         for entry in suite.files:
             norm = normalize_entry(entry)
             if norm in seen:
-                problems.append(f"[suite.{name}], field 'files': duplicate entry {entry!r}; remove one")
+                problems.append(f"{table}, field 'files': duplicate entry {shown(entry)}; remove one")
                 continue
             seen.add(norm)
             if norm in owner_of:
                 problems.append(
-                    f"[suite.{name}], field 'files': {entry!r} is already in [suite.{owner_of[norm]}]; "
+                    f"{table}, field 'files': {shown(entry)} is already in [suite.{_key(owner_of[norm])}]; "
                     "a file belongs to exactly one suite"
                 )
             else:
@@ -213,13 +265,13 @@ def _cross_checks(policy: Policy, max_days: int) -> list[str]:
     for name, profile in policy.profile.items():
         for suite_name in profile.suites:
             if suite_name not in policy.suite:
-                known = ", ".join(sorted(policy.suite)) or "none defined"
                 problems.append(
-                    f"[profile.{name}], field 'suites': unknown suite {suite_name!r} (suites: {known})"
+                    f"[profile.{_key(name)}], field 'suites': unknown suite {shown(suite_name)} "
+                    f"(suites: {_names(policy.suite)})"
                 )
     tests: set[str] = set()
     for i, q in enumerate(policy.quarantine):
-        where = f"[[quarantine]] entry {i + 1} (test = {q.test!r})"
+        where = _entry_label("quarantine", i, q.test)
         if q.test in tests:
             problems.append(f"{where}, field 'test': duplicate entry; this test is already quarantined")
         tests.add(q.test)
@@ -227,7 +279,7 @@ def _cross_checks(policy: Policy, max_days: int) -> list[str]:
             problems.append(f"{where}, field 'expires': {q.expires} is before added ({q.added})")
     ids: set[str] = set()
     for i, w in enumerate(policy.waiver):
-        where = f"[[waiver]] entry {i + 1} (id = {w.id!r})"
+        where = _entry_label("waiver", i, w.id)
         if w.id in ids:
             problems.append(f"{where}, field 'id': duplicate waiver id; ids must be unique")
         ids.add(w.id)
@@ -261,26 +313,42 @@ def normalize_entry(entry: str) -> str:
 def _fail(path: Path | str, problems: list[str]) -> UokInputError:
     if len(problems) == 1:
         return UokInputError(f"policy file {path}: {problems[0]}.")
-    listed = "\n".join(f"  - {p}" for p in problems)
+    lines: list[str] = []
+    for problem in problems:
+        if len(lines) == MAX_LISTED_PROBLEMS or sum(map(len, lines)) + len(problem) > MAX_LISTED_CHARS:
+            lines.append(f"  - and {len(problems) - len(lines)} more; fix these and run again")
+            break
+        lines.append(f"  - {problem}")
+    listed = "\n".join(lines)
     return UokInputError(f"policy file {path} has {len(problems)} problems:\n{listed}")
 
 
-def parse_policy(text: str, source: Path | str, waiver_max_days: int | None = None) -> Policy:
-    """Validate the text of a policy file; UokInputError lists every problem it has."""
+def _too_deep(source: Path | str) -> UokInputError:
+    return UokInputError(f"policy file {source} is nested too deeply to be a policy file.")
+
+
+def parse_toml(text: str, source: Path | str) -> dict[str, Any]:
+    """The TOML document in the text of a policy file; UokInputError says where the syntax breaks."""
     try:
-        data = tomllib.loads(text)
+        document: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UokInputError(
             f"policy file {source} is not valid TOML: {exc}. Fix the syntax at that place."
         ) from None
     except RecursionError:
-        raise UokInputError(f"policy file {source} is nested too deeply to be a policy file.") from None
+        raise _too_deep(source) from None
+    return document
+
+
+def parse_policy(text: str, source: Path | str, waiver_max_days: int | None = None) -> Policy:
+    """Validate the text of a policy file; UokInputError lists every problem it has."""
+    data = parse_toml(text, source)
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
         raise _fail(source, _problems_from(exc, data)) from None
     except RecursionError:
-        raise UokInputError(f"policy file {source} is nested too deeply to be a policy file.") from None
+        raise _too_deep(source) from None
     max_days = waiver_max_days if waiver_max_days is not None else policy.settings.waiver_max_days
     problems = _cross_checks(policy, max_days)
     if problems:
@@ -298,6 +366,13 @@ def read_policy_text(path: Path) -> str:
         raise UokInputError(f"policy file {path} is not UTF-8 text (byte {exc.start}).") from None
     except OSError as exc:
         raise UokInputError(f"policy file {path} cannot be read: {exc.strerror or exc}.") from None
+
+
+def read_policy_document(path: Path) -> dict[str, Any] | None:
+    """The policy file's TOML as a plain document (no policy validation); None when it does not exist."""
+    if not path.exists():
+        return None
+    return parse_toml(read_policy_text(path), path)
 
 
 def load_policy(path: Path | str, waiver_max_days: int | None = None) -> Policy | None:

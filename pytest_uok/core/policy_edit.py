@@ -13,7 +13,7 @@ from tomlkit.items import AoT, Array, Table
 
 from pytest_uok.core.atomic import atomic_write_text
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.policy import normalize_entry, parse_policy
+from pytest_uok.core.policy import NEW_FILE_HEADER, Policy, normalize_entry, parse_policy, read_policy_text
 
 
 def _parse(text: str, source: Path | str) -> tomlkit.TOMLDocument:
@@ -127,6 +127,12 @@ def remove_suite_entries(text: str, source: Path | str, stale: Sequence[tuple[st
                 del array[i]
                 break
     return tomlkit.dumps(doc)
+
+
+def read_for_edit(path: Path) -> tuple[str, Policy]:
+    """The policy file's text, or a new file's header when there is none yet, and its policy."""
+    text = read_policy_text(path) if path.exists() else NEW_FILE_HEADER
+    return text, parse_policy(text, path)
 
 
 def write_policy(path: Path, text: str) -> None:

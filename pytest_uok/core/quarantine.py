@@ -82,8 +82,7 @@ class Protections:
         return None
 
     def quarantine_cover(self, entry: QuarantineEntry) -> Cover:
-        state = date_state(entry.added, entry.expires, self.today, self.expiring_days)
-        return Cover("quarantine", entry.test, state, entry.expires, entry.category)
+        return self.for_entry(entry, self.today, self.expiring_days)
 
     def waiver_cover(self, nodeid: str) -> Cover | None:
         found: Cover | None = None

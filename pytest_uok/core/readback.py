@@ -154,5 +154,20 @@ def load_failed_selection(path: Path) -> FailedSelection:
     return FailedSelection(file, _unique(bundle.failed_names), bundle.run_id)
 
 
+def load_baseline(path: Path) -> tuple[Path, Summary]:
+    """The summary.json of a baseline run, named directly or by its artifact folder, validated."""
+    if path.is_dir() and not (path / "summary.json").is_file():
+        shards = sorted(p.name for p in path.glob("shard-*-of-*") if (p / "summary.json").is_file())
+        if shards:
+            raise UokInputError(
+                f"{path} holds the shards of a sharded run ({', '.join(shards[:3])}"
+                f"{', ...' if len(shards) > 3 else ''}) but no summary.json of its own: merge them "
+                f"with pytest-uok merge {path} -o merged/ and compare with merged/, or name one "
+                "shard's folder."
+            )
+    file = resolve_input(path, ("summary.json",))
+    return file, load_artifact(file, Summary)
+
+
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))

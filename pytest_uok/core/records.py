@@ -11,10 +11,16 @@ from collections.abc import ItemsView, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_uok.core.outcomes import FAILING_OUTCOMES, combine, phase_outcome, report_category
+from pytest_uok.core.outcomes import (
+    FAILING_OUTCOMES,
+    PROTECTED_OUTCOMES,
+    combine,
+    phase_outcome,
+    report_category,
+)
 
 #: Attempt outcomes whose failing phase is recorded (protected failures are failures too).
-RECORDED_FAILURES = FAILING_OUTCOMES | {"quarantined", "waived"}
+RECORDED_FAILURES = FAILING_OUTCOMES | PROTECTED_OUTCOMES
 
 #: How many failed subtest descriptions one record keeps.
 MAX_SUBTEST_FAILURES = 50
@@ -64,14 +70,18 @@ class TestRecord:
 
     @property
     def outcome(self) -> str:
-        """The test's outcome: the last attempt's, or ``flaky`` if it failed first and then passed."""
+        """The test's outcome: the last attempt's, or ``flaky`` when its attempts both failed and passed.
+
+        Reruns stop at the first pass (failed, then passed); early flake detection runs a new
+        test again after it passed, so a failure may also come last (passed, then failed).
+        """
         last = self.attempts[-1].outcome or "passed"
-        if (
-            len(self.attempts) > 1
-            and last == "passed"
-            and any(a.outcome in FAILING_OUTCOMES for a in self.attempts[:-1])
-        ):
-            return "flaky"
+        if len(self.attempts) > 1:
+            earlier = self.attempts[:-1]
+            if last == "passed" and any(a.outcome in FAILING_OUTCOMES for a in earlier):
+                return "flaky"
+            if last in FAILING_OUTCOMES and any(a.outcome == "passed" for a in earlier):
+                return "flaky"
         return last
 
     @property
@@ -278,4 +288,10 @@ class RunRecorder:
         # A test kept as seconds passed: only records can have failed.
         return [
             r for r in self._tests.values() if isinstance(r, TestRecord) and r.outcome in FAILING_OUTCOMES
+        ]
+
+    def recorded_failures(self) -> list[TestRecord]:
+        """Failed tests and those whose failure a quarantine or waiver protected."""
+        return [
+            r for r in self._tests.values() if isinstance(r, TestRecord) and r.outcome in RECORDED_FAILURES
         ]

@@ -21,13 +21,14 @@ from pytest_uok.core.models import ARTIFACT_MODELS
 from pytest_uok.core.models.digest import FailureDigest, FailureEntry
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.outcomes import PROTECTED_OUTCOMES
 from pytest_uok.core.readback import load_artifact, read_json_object, validate
+from pytest_uok.core.triage import TRIAGE_DIFF
 
 SUMMARY = "summary.json"
 FAILURE_DIGEST = "failure_digest.json"
 REPLAY_BUNDLE = "replay_bundle.json"
 VERDICT = "verdict.json"
-TRIAGE_DIFF = "triage_diff.json"
 WAIVER_AUDIT = "waiver_audit.json"
 GATE_BREAKERS = "gate_breakers.json"
 
@@ -150,7 +151,10 @@ class RunView:
         return list(self._by_outcome.get(outcome, ()))
 
     def failures(self) -> list[FailureEntry]:
-        return list(self.digest.failures) if self.digest is not None else []
+        """The digest's entries for failures that count (quarantined and waived ones are listed apart)."""
+        if self.digest is None:
+            return []
+        return [e for e in self.digest.failures if e.outcome not in PROTECTED_OUTCOMES]
 
     @cached_property
     def _suite_outcomes(self) -> dict[str, dict[str, int]]:

@@ -21,26 +21,28 @@ class Settings:
     pushgateway_timeout_s: float = 5.0
 
 
-def parse_positive_int(value: str, what: str) -> int:
-    """An integer >= 1, or ValueError with a sentence saying what was wrong."""
+def parse_int(value: str, what: str, minimum: int = 0, maximum: int | None = None) -> int:
+    """A whole number within bounds, or ValueError with a sentence saying what was wrong."""
     try:
         number = int(value)
     except ValueError:
         raise ValueError(f"{what} must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"{what} must be at least 1, got {number}")
+    if maximum is not None and not minimum <= number <= maximum:
+        raise ValueError(f"{what} must be between {minimum} and {maximum}, got {number}")
+    if number < minimum:
+        least = "zero or more" if minimum == 0 else f"at least {minimum}"
+        raise ValueError(f"{what} must be {least}, got {number}")
     return number
+
+
+def parse_positive_int(value: str, what: str) -> int:
+    """An integer >= 1, or ValueError with a sentence saying what was wrong."""
+    return parse_int(value, what, minimum=1)
 
 
 def parse_non_negative_int(value: str, what: str) -> int:
     """An integer >= 0, or ValueError with a sentence saying what was wrong."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{what} must be a whole number, got {value!r}") from None
-    if number < 0:
-        raise ValueError(f"{what} must be zero or more, got {number}")
-    return number
+    return parse_int(value, what, minimum=0)
 
 
 def parse_non_negative_float(value: str, what: str) -> float:
@@ -80,4 +82,15 @@ def parse_positive_float(value: str, what: str) -> float:
     number = parse_non_negative_float(value, what)
     if number == 0:
         raise ValueError(f"{what} must be more than zero, got {value!r}")
+    return number
+
+
+def parse_factor(value: str, what: str) -> float:
+    """A ratio greater than 1, e.g. ``2`` for "twice as long"."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a number, got {value!r}") from None
+    if not number > 1 or number == float("inf"):
+        raise ValueError(f"{what} must be more than 1 (e.g. 2 for twice as long), got {value!r}")
     return number

@@ -113,21 +113,25 @@ def partition(
         keys = sorted(units)
     # longest first; the sort is stable, so equal weights keep the keys' sorted order
     order = sorted(keys, key=unit_weight.__getitem__, reverse=True)
-    # Units whose duration is only estimated go first, longest first: they spread evenly over the
-    # shards, so no shard gathers much of the estimate's error; the known units then even out
-    # the loads exactly.
-    guessed = [k for k in order if k in unit_unknown] if unit_unknown else []
-    measured = [k for k in order if k not in unit_unknown] if unit_unknown else order
+    # A unit at least as long as a shard's fair share fills a shard on its own: it goes first, so
+    # that no guess is put beside it (that shard has no room for a guess that turns out long).
+    giants = _giant_count(order, unit_weight, total) if unit_unknown else 0
+    # Then the units whose duration is only estimated, longest first: they spread evenly over the
+    # other shards, so no shard gathers much of the estimate's error; the known units then even
+    # out the loads exactly.
+    rest = order[giants:] if giants else order
+    first = order[:giants] + [k for k in rest if k in unit_unknown] if unit_unknown else []
+    measured = [k for k in rest if k not in unit_unknown] if unit_unknown else order
     spread = [0.0] * total
     heap = [(0.0, i) for i in range(total)]
     replace = heapq.heapreplace
     placed: list[int] = []
     place = placed.append
-    for key in guessed:
+    for key in first:
         load, shard = heap[0]
         replace(heap, (load + unit_weight[key], shard))
         place(shard)
-        spread[shard] += unit_unknown[key]
+        spread[shard] += unit_unknown.get(key, 0.0)
     # A shard holding risky guesses gets less known work: it is balanced as if its guesses took a
     # margin more (the expected maximum of `total` normal deviations, scaled by the guesses'
     # spread), so a guess that turns out long is less likely to make that shard the slowest.
@@ -137,7 +141,7 @@ def partition(
         load, shard = heap[0]
         replace(heap, (load + w, shard))
         place(shard)
-    owner = dict(zip(guessed + measured, placed, strict=True))
+    owner = dict(zip(first + measured, placed, strict=True))
     loads = [0.0] * total
     for load, i in heap:
         loads[i] = load - margin * math.sqrt(spread[i])
@@ -160,6 +164,19 @@ def partition(
         for nodeid, key in zip(ids, group_keys, strict=True):
             appends[owner[key]](nodeid)
     return Partition(shards, loads, len(unknown), weights)
+
+
+def _giant_count(order: list[str], weight: Mapping[str, float], total: int) -> int:
+    """How many units, longest first, are each at least a shard's fair share of the whole."""
+    share = math.fsum(weight.values()) / total
+    if share <= 0:
+        return 0
+    count = 0
+    for key in order[:total]:
+        if weight[key] < share:
+            break
+        count += 1
+    return count
 
 
 def _expected_max_normal(k: int) -> float:

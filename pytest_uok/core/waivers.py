@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Literal
 
 from pytest_uok.core.models.waiver_audit import AuditEntry, AuditState, WaiverAudit
-from pytest_uok.core.policy import Policy
+from pytest_uok.core.policy import Policy, QuarantineEntry, WaiverEntry
 from pytest_uok.core.quarantine import date_state, target_regex
 
 #: Most node ids listed under one entry's ``matched``.
@@ -27,16 +28,21 @@ def _date_reason(state: AuditState, created: date, expires: date, days_left: int
 
 
 def _judge(
-    created: date,
-    expires: date,
-    target: str,
+    entry: WaiverEntry | QuarantineEntry,
     today: date,
     expiring_days: int,
     outcomes: Mapping[str, str] | None,
-) -> tuple[AuditState, str, int, list[str]]:
-    days_left = (expires - today).days
-    state: AuditState = date_state(created, expires, today, expiring_days)
-    reason = _date_reason(state, created, expires, days_left)
+) -> AuditEntry:
+    """One entry's audit: its state from its dates, made ``stale`` when every test it covers passed."""
+    kind: Literal["waiver", "quarantine"]
+    if isinstance(entry, WaiverEntry):
+        kind, ident, target, created, category = "waiver", entry.id, entry.target, entry.created, None
+    else:
+        kind, ident, target, created = "quarantine", entry.test, entry.test, entry.added
+        category = entry.category
+    days_left = (entry.expires - today).days
+    state: AuditState = date_state(created, entry.expires, today, expiring_days)
+    reason = _date_reason(state, created, entry.expires, days_left)
     matched: list[str] = []
     if outcomes is not None:
         regex = target_regex(target)
@@ -44,7 +50,20 @@ def _judge(
         if matched and state in ("valid", "expiring") and all(outcomes[n] in _PASSING for n in matched):
             state = "stale"
             reason = f"every covered test passed in this run ({len(matched)}); consider removing it"
-    return state, reason, days_left, matched[:MAX_MATCHED]
+    return AuditEntry(
+        kind=kind,
+        id=ident,
+        target=target,
+        owner=entry.owner,
+        issue=entry.issue,
+        state=state,
+        reason=reason,
+        created=created,
+        expires=entry.expires,
+        days_left=days_left,
+        category=category,
+        matched=matched[:MAX_MATCHED],
+    )
 
 
 def build_audit(
@@ -55,42 +74,8 @@ def build_audit(
 ) -> WaiverAudit:
     """Judge every entry; ``outcomes`` (node id -> outcome of this run) makes ``stale`` possible."""
     days = policy.settings.expiring_days
-    entries: list[AuditEntry] = []
-    for w in policy.waiver:
-        state, reason, left, matched = _judge(w.created, w.expires, w.target, today, days, outcomes)
-        entries.append(
-            AuditEntry(
-                kind="waiver",
-                id=w.id,
-                target=w.target,
-                owner=w.owner,
-                issue=w.issue,
-                state=state,
-                reason=reason,
-                created=w.created,
-                expires=w.expires,
-                days_left=left,
-                matched=matched,
-            )
-        )
-    for q in policy.quarantine:
-        state, reason, left, matched = _judge(q.added, q.expires, q.test, today, days, outcomes)
-        entries.append(
-            AuditEntry(
-                kind="quarantine",
-                id=q.test,
-                target=q.test,
-                owner=q.owner,
-                issue=q.issue,
-                state=state,
-                reason=reason,
-                created=q.added,
-                expires=q.expires,
-                days_left=left,
-                category=q.category,
-                matched=matched,
-            )
-        )
+    judged: list[WaiverEntry | QuarantineEntry] = [*policy.waiver, *policy.quarantine]
+    entries = [_judge(e, today, days, outcomes) for e in judged]
     counts: dict[AuditState, int] = {}
     for entry in entries:
         counts[entry.state] = counts.get(entry.state, 0) + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pytest_uok.core.attempts import RERUN, UNCHANGED, AttemptState, Verdict, decide
+from pytest_uok.core.attempts import FLAKY, RERUN, UNCHANGED, AttemptState, Verdict, decide, new_test_attempts
 from pytest_uok.core.quarantine import Cover
 
 VALID = Cover("quarantine", "t", "valid", date(2030, 1, 1), "FLAKE-NET")
@@ -57,3 +57,45 @@ def test_xfail_and_skips_are_left_alone() -> None:
     assert decide(state, "call", "skipped", False, None, None) is UNCHANGED
     assert state.skipped
     assert not state.failed
+
+
+# -- early flake detection ---------------------------------------------------------------------
+
+
+def test_new_tests_get_more_attempts_when_fast() -> None:
+    assert [new_test_attempts(s, 9) for s in (0.01, 5.0, 5.1, 30.0, 31.0)] == [10, 10, 3, 3, 1]
+    assert new_test_attempts(10.0, 1) == 2
+
+
+def test_an_explored_first_attempt_is_not_final_once_its_duration_is_known() -> None:
+    state = AttemptState(explore=9, total=10, fallback_total=1, retry_on_failure=True)
+    assert decide(state, "setup", "passed", False, None, None, duration=0.5) is UNCHANGED
+    assert decide(state, "call", "passed", False, None, None, duration=0.25) == Verdict(category="")
+    assert (state.total, state.elapsed_s, state.final_if_passed) == (10, 0.75, False)
+
+
+def test_a_slow_new_test_falls_back_to_the_reruns() -> None:
+    state = AttemptState(explore=9, total=10, fallback_total=3, retry_on_failure=True)
+    assert decide(state, "call", "failed", False, None, None, duration=45.0) == Verdict(RERUN, "failed", "")
+    assert (state.explore, state.total, state.retry_on_failure) == (0, 3, True)
+    once = AttemptState(explore=9, total=10, fallback_total=1)
+    assert decide(once, "call", "passed", False, None, None, duration=45.0) is UNCHANGED  # counted now
+
+
+def test_a_failure_after_a_pass_proves_a_new_test_flaky() -> None:
+    state = AttemptState(number=3, explore=9, total=10, passed_before=2, retry_on_failure=True)
+    assert decide(state, "call", "failed", False, None, None) == Verdict(FLAKY, "failed", "flaky")
+    # ... and its teardown failing too is not counted again
+    assert decide(state, "teardown", "failed", False, None, None) == Verdict(FLAKY, "failed", "")
+
+
+def test_an_explored_teardown_failure_is_a_failed_attempt() -> None:
+    state = AttemptState(number=2, explore=9, total=10, retry_on_failure=True)
+    assert decide(state, "teardown", "failed", False, None, None) == Verdict(RERUN, "failed", "")
+    assert state.failed
+
+
+def test_an_expected_failure_is_not_explored() -> None:
+    state = AttemptState(explore=9, total=10, retry_on_failure=True)
+    assert decide(state, "call", "passed", True, None, None) is UNCHANGED  # xpassed, counted once
+    assert state.skipped

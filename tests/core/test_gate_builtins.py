@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,10 @@ from typing import Any
 import pytest
 
 from pytest_uok.core.artifacts import dump
+from pytest_uok.core.classify import SuiteMatcher
 from pytest_uok.core.gates import FAIL, PASS, WARN, RunFacts
 from pytest_uok.core.gates.builtin_policy import suite_classification
-from pytest_uok.core.gates.builtin_run import duration_budget, pass_rate, plural
-from pytest_uok.core.gates.facts import pattern_matches
+from pytest_uok.core.gates.builtin_run import duration_budget, flaky, pass_rate, plural
 from pytest_uok.core.models import summary as summary_model
 from pytest_uok.core.models.summary import Attempt, ReplayPointer, Summary, TerminalCounts
 
@@ -117,10 +118,32 @@ def test_a_file_in_two_suites_is_a_duplicate_without_a_recorded_classification(t
         ("tests/*/test_*.py", "tests/e2e/test_a.py", True),
         ("./tests/test_a.py", "tests/test_a.py", True),
         ("tests/test_a.py", "tests/test_ab.py", False),
+        # The plugin's glob rules: ** spans zero or more folders, * stays within one.
+        ("tests/**/test_*.py", "tests/test_a.py", True),
+        ("tests/*.py", "tests/e2e/test_a.py", False),
     ],
 )
 def test_suite_entries_name_files_folders_or_globs(pattern: str, file: str, matches: bool) -> None:
-    assert pattern_matches(pattern, file) is matches
+    assert SuiteMatcher({"s": [pattern]}).suites_for(file) == (["s"] if matches else [])
+
+
+def test_flaky_tests_are_protected_by_the_quarantines_that_cover_them(tmp_path: Path) -> None:
+    tests = [
+        entry("tests/net.py::test_dns[a]", "flaky"),
+        entry("tests/net.py::test_dns_slow", "flaky"),
+        entry("tests/db.py::TestPool::test_get", "flaky"),
+        entry("tests/ui.py::test_click", "flaky"),
+    ]
+    facts = write_run(tmp_path, tests)
+    covers = ["tests/net.py::test_dns", "tests/net.py::*_slow", "tests/db.py::TestPool", "tests/other.py"]
+    audit = {
+        "entries": [{"kind": "quarantine", "target": t, "state": "valid"} for t in covers]
+        + [{"kind": "quarantine", "target": "tests/ui.py", "state": "expired"}]
+    }
+    (tmp_path / ".uok" / "waiver_audit.json").write_text(json.dumps(audit), encoding="utf-8")
+    result = flaky(facts, {"action": "fail"})
+    assert result.status == FAIL
+    assert result.detail == "1 flaky test not quarantined: tests/ui.py::test_click"
 
 
 def test_pass_rate_per_suite_minimum_and_what_counts(tmp_path: Path) -> None:

@@ -12,7 +12,19 @@ from hypothesis import strategies as st
 
 from pytest_uok.core.classify import SuiteMatcher, glob_regex, propose_suite, stale_entries, unsorted_entries
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.policy import TAXONOMY, load_policy, parse_policy
+from pytest_uok.core.policy import (
+    MAX_LISTED_PROBLEMS,
+    MAX_SHOWN,
+    TAXONOMY,
+    Policy,
+    PolicySettings,
+    ProfileSpec,
+    QuarantineEntry,
+    SuiteSpec,
+    WaiverEntry,
+    load_policy,
+    parse_policy,
+)
 from pytest_uok.core.policy_edit import add_quarantine, add_suite_files, remove_quarantine
 from pytest_uok.core.quarantine import Protections, date_state, suggest_category, target_regex
 from pytest_uok.core.waivers import build_audit
@@ -28,6 +40,17 @@ owner = "@team"
 reason = "known bug"
 issue = "https://example.org/1"
 created = {created}
+expires = {expires}
+"""
+
+QUARANTINE = """
+[[quarantine]]
+test = "tests/a.py::test_x"
+category = "{category}"
+owner = "me"
+issue = "https://example.org/2"
+reason = "flaky"
+added = {added}
 expires = {expires}
 """
 
@@ -53,17 +76,9 @@ def test_bad_dates_name_the_entry_and_field() -> None:
 
 
 def test_unknown_category_lists_the_taxonomy() -> None:
-    text = """
-[[quarantine]]
-test = "tests/a.py::test_x"
-category = "FLAKE-SOMETIMES"
-owner = "me"
-issue = "https://example.org/2"
-reason = "flaky"
-added = 2026-11-01
-expires = 2026-11-30
-"""
-    message = problems(text)
+    message = problems(
+        QUARANTINE.format(category="FLAKE-SOMETIMES", added="2026-11-01", expires="2026-11-30")
+    )
     assert message.startswith("policy file policy.toml: [[quarantine]] entry 1 (test = 'tests/a.py::test_x')")
     assert (
         "field 'category': unknown category 'FLAKE-SOMETIMES'; use one of " + ", ".join(TAXONOMY) in message
@@ -106,6 +121,52 @@ def test_a_waiver_longer_than_allowed() -> None:
     )
 
 
+def test_expiry_before_the_start_is_named() -> None:
+    message = problems(WAIVER.format(created="2026-11-10", expires="2026-11-01"))
+    assert (
+        "[[waiver]] entry 1 (id = 'W-1'), field 'expires': 2026-11-01 is before created (2026-11-10)"
+        in message
+    )
+    text = QUARANTINE.format(category="FLAKE-NET", added="2026-11-10", expires="2026-11-09")
+    assert "field 'expires': 2026-11-09 is before added (2026-11-10)" in problems(text)
+
+
+def test_a_file_full_of_problems_lists_the_first_and_counts_the_rest() -> None:
+    text = "".join(f'[[waiver]]\nid = "W-{i}"\n' for i in range(10))
+    message = problems(text)
+    lines = message.splitlines()
+    assert lines[0] == "policy file policy.toml has 60 problems:"
+    assert len(lines) == 1 + MAX_LISTED_PROBLEMS + 1
+    assert lines[-1] == f"  - and {60 - MAX_LISTED_PROBLEMS} more; fix these and run again"
+
+
+def test_long_or_hostile_values_are_shown_bounded_and_printable() -> None:
+    long = "x" * 10_000
+    text = f'[suite.unit]\n"{long}" = 1\n[[quarantine]]\ntest = "{long}"\ncategory = "FLAKE-\\u001b[2J"\n'
+    message = problems(text)
+    assert len(message) < 2000
+    assert f"field '{'x' * (MAX_SHOWN - 3)}...': unknown key" in message
+    assert f"(test = '{'x' * (MAX_SHOWN - 3)}...')" in message
+    assert "unknown category 'FLAKE-\\x1b[2J'" in message
+    assert "\x1b" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("settings = 1\n", "[settings]: must be a table, got a number"),
+        ('[suite]\nunit = "tests/"\n', "[suite.unit]: must be a table, got the string 'tests/'"),
+        (
+            '[suite.unit]\nfiles = "tests/"\n',
+            "[suite.unit], field 'files': must be a list, got the string 'tests/'",
+        ),
+        ("waiver = [true]\n", "[[waiver]] entry 1: must be a table, got a boolean"),
+    ],
+)
+def test_wrong_types_are_said_in_toml_words(text: str, expected: str) -> None:
+    assert problems(text) == f"policy file policy.toml: {expected}."
+
+
 def test_profiles_name_existing_suites() -> None:
     message = problems('[suite.unit]\nfiles = []\n[profile.quick]\nsuites = ["unit", "smoke"]\n')
     assert "[profile.quick], field 'suites': unknown suite 'smoke' (suites: unit)" in message
@@ -140,15 +201,34 @@ def test_the_documented_example_loads() -> None:
     assert policy.waiver
     assert policy.profile
     assert not unsorted_entries(policy)
+    example = _docs_example()
+    for model in DOCUMENTED_TABLES.values():
+        for name in model.model_fields:
+            assert re.search(rf"^{name} = ", example, re.M), f"the example never sets {name}"
 
 
-def test_the_documented_fields_are_all_documented() -> None:
+#: The heading of each table's section in docs/policy.md, and the model that validates the table.
+DOCUMENTED_TABLES = {
+    "### `[settings]`": PolicySettings,
+    "### `[suite.NAME]`": SuiteSpec,
+    "### `[profile.NAME]`": ProfileSpec,
+    "### `[[quarantine]]`": QuarantineEntry,
+    "### `[[waiver]]`": WaiverEntry,
+}
+
+
+def test_every_field_of_every_table_is_documented_in_its_section() -> None:
     text = DOCS.read_text(encoding="utf-8")
-    for field in (
-        "waiver_max_days", "expiring_days", "quarantine_days", "description", "files", "suites",
-        "test", "category", "owner", "issue", "reason", "added", "expires", "id", "target", "created",
-    ):  # fmt: skip
-        assert f"`{field}`" in text, field
+    sections = {h: text.split(h, 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0] for h in DOCUMENTED_TABLES}
+    for heading, model in DOCUMENTED_TABLES.items():
+        assert heading in text, heading
+        for name in model.model_fields:
+            assert f"| `{name}` |" in sections[heading], f"{heading}: field {name} is not documented"
+    for name in Policy.model_fields:
+        if name != "source":
+            assert f"[{name}" in text or f"[[{name}" in text, f"top-level table {name} is not documented"
+    for category, meaning in TAXONOMY.items():
+        assert f"| `{category}` | {meaning} |" in text
 
 
 # -- matching --------------------------------------------------------------------------------

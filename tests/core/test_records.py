@@ -88,6 +88,14 @@ def test_consistent_failure_over_attempts_is_not_flaky() -> None:
     assert rec.records["a.py::t"].outcome == "failed"
 
 
+def test_a_failure_after_passes_is_flaky_too() -> None:
+    # early flake detection runs a new test again after it passed
+    rec = RunRecorder()
+    for attempt, outcome in ((1, "passed"), (2, "passed"), (3, "failed")):
+        rec.add_test_report("a.py::t", "call", outcome, 0.1, attempt=attempt)
+    assert rec.records["a.py::t"].outcome == "flaky"
+
+
 def test_worker_crash_report_counts_as_failed() -> None:
     rec = RunRecorder()
     rec.add_test_report("a.py::t", "???", "failed", 0)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pytest_uok.core.estimates import Estimator, func_key, parent_key
 from pytest_uok.core.sharding import (
+    MAX_REFINE_UNITS,
     digest_ids,
     file_shard,
     group_key,
@@ -103,6 +104,20 @@ def test_an_unknown_test_is_estimated_from_its_parametrize_siblings_and_class() 
     assert est.estimate("t/test_a.py::TestFast::test_new") < 0.1
     assert func_key("t/test_a.py::TestSlow::test_big[a::b]") == "t/test_a.py::TestSlow::test_big"
     assert parent_key("t/test_a.py::TestSlow::test_big[1]") == "t/test_a.py::TestSlow"
+
+
+def test_a_test_longer_than_a_shards_share_gets_no_guess_beside_it() -> None:
+    # the slow test fills its shard alone: a guess put beside it would make that shard the slowest
+    # as soon as the guess was too low, while the other shards have room to spare (a suite this
+    # large is past the local search, which would otherwise move the guesses away afterwards)
+    durations = {"t/test_a.py::test_slow": 100.0}
+    durations |= {f"t/test_{i % 50}.py::test_{i}": 0.01 + i % 7 / 100 for i in range(MAX_REFINE_UNITS)}
+    ids = [*durations, *(f"t/test_{i % 50}.py::test_new_{i}" for i in range(500))]
+    for by in ("test", "class"):
+        plan = partition(ids, durations, 4, by)
+        slow = next(shard for shard in plan.shards if "t/test_a.py::test_slow" in shard)
+        assert slow == ["t/test_a.py::test_slow"]
+        assert plan.unknown == 500
 
 
 def test_no_durations_at_all_balances_by_count() -> None:

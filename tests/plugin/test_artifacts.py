@@ -22,6 +22,7 @@ def test_mixed_session_writes_every_artifact(pytester: pytest.Pytester, run_uok:
         "failure_digest.json",
         "environment.json",
         "events.jsonl",
+        "history.json",
     }
     summary = run.summary
     assert summary["complete"] is True

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from pytest_uok.cli import main
+from pytest_uok.core.policy import NEW_FILE_HEADER, parse_policy
 from tests.conftest import UokRun
 
 POLICY = "tests/suite_classification.toml"
@@ -113,6 +114,33 @@ def test_quarantine_add_keeps_every_other_byte(
     assert (shop.path / POLICY).read_text() == before
 
 
+def entry(test: str, expires: date) -> str:
+    return (
+        f'[[quarantine]]\ntest = "{test}"\ncategory = "FLAKE-NET"\nowner = "@o"\nissue = "https://example.org/5"\n'
+        f'reason = "flaky; see the issue"\nadded = {date.today()}\nexpires = {expires}\n'
+    )
+
+
+def test_quarantine_add_creates_the_file_or_appends_the_first_entry(
+    pytester: pytest.Pytester, cli: Callable[..., pytest.RunResult]
+) -> None:
+    args = ("--category", "FLAKE-NET", "--owner", "@o", "--issue", "https://example.org/5")
+    today = date.today()
+    assert cli("quarantine", "add", "t.py::x", *args).ret == 0
+    assert (pytester.path / POLICY).read_text() == NEW_FILE_HEADER + entry("t.py::x", today + timedelta(30))
+    before = (
+        "# team policy\n[settings]\nquarantine_days = 10  # short\n\n[[waiver]]\n"
+        'id = "W-1"  # the only one\ntarget = "lint"\nowner = "@o"\nreason = "r"\nissue = "i"\n'
+        f"created = {today}\nexpires = {today + timedelta(days=5)}\n"
+    )
+    (pytester.path / "p.toml").write_text(before)
+    result = cli("quarantine", "add", "t.py::y", *args, "--policy", "p.toml")
+    assert result.ret == 0, result.stderr.str()
+    # No [[quarantine]] yet: the entry goes after everything, lasting the file's quarantine_days.
+    after = (pytester.path / "p.toml").read_text()
+    assert after == before + "\n" + entry("t.py::y", today + timedelta(days=10))
+
+
 def test_quarantine_add_refuses_bad_input(
     shop: pytest.Pytester, cli: Callable[..., pytest.RunResult]
 ) -> None:
@@ -127,6 +155,43 @@ def test_quarantine_add_refuses_bad_input(
     assert result.ret == 2
     result.stderr.fnmatch_lines(["*invalid choice: 'FLAKE-MAYBE'*"])
     assert (shop.path / POLICY).read_text() == before
+    result = cli(
+        "quarantine",
+        "add",
+        "t.py::x",
+        "--category",
+        "FLAKE-NET",
+        "--owner",
+        "o",
+        "--issue",
+        "i",
+        "--days",
+        "0",
+    )
+    assert result.ret == 2
+    result.stderr.fnmatch_lines(["*--days must be between 1 and 365, got 0*"])
+    assert (shop.path / POLICY).read_text() == before
+
+
+def test_classify_without_a_policy_creates_one(
+    pytester: pytest.Pytester, cli: Callable[..., pytest.RunResult]
+) -> None:
+    pytester.makepyfile(
+        **{
+            "tests/e2e/test_login": "def test_login():\n    pass\n",
+            "tests/test_b": "def test_b():\n    pass\n",
+        }
+    )
+    result = cli("classify", "--write")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    text = (pytester.path / POLICY).read_text()
+    assert text.startswith(NEW_FILE_HEADER)
+    policy = parse_policy(text, POLICY)
+    assert {name: s.files for name, s in policy.suite.items()} == {
+        "e2e": ["tests/e2e/test_login.py"],
+        "unit": ["tests/test_b.py"],
+    }
+    assert cli("classify").ret == 0
 
 
 def test_classify_proposes_and_writes(

@@ -79,7 +79,8 @@ def write_policy(pytester: pytest.Pytester, text: str) -> None:
 def test_patterns_put_each_file_in_its_suite(
     project: pytest.Pytester, run_uok: Callable[..., UokRun]
 ) -> None:
-    write_policy(project, SUITES + '\n[suite.unit2]\nfiles = ["tests/gone.py", "tests/b.py", "tests/a.py"]\n')
+    unit2 = '\n[suite.unit2]\nfiles = ["tests/gone.py", "tests/b.py", "tests/a.py"]\n'
+    write_policy(project, SUITES + unit2 + '\n[suite.shop]\nfiles = ["tests/e2e/shop/"]\n')
     run = run_uok("-p", "no:randomly")
     assert run.ret == 1
     suites = {t["nodeid"]: t["suite"] for t in run.summary["tests"]}
@@ -94,6 +95,8 @@ def test_patterns_put_each_file_in_its_suite(
     assert s["suites"]["e2e"]["passed"] is True
     assert (s["passed_suites"], s["total_suites"]) == (2, 3)  # e2e, unclassified pass; unit fails
     c = s["classification"]
+    # tests/e2e/shop/ is matched by the e2e pattern and the shop folder: the first suite wins.
+    assert c["duplicates"] == ["tests/e2e/shop/test_cart.py: e2e, shop"]
     assert c["policy_path"] == POLICY
     assert c["unclassified"] == ["tests/test_loose.py"]
     assert c["stale"] == ["suite.unit2: tests/gone.py", "suite.unit2: tests/b.py", "suite.unit2: tests/a.py"]
@@ -101,10 +104,15 @@ def test_patterns_put_each_file_in_its_suite(
     out = run.result.stdout
     out.fnmatch_lines(
         [
-            "uok policy: tests/suite_classification.toml (3 suites, 0 quarantined, 0 waivers)",
+            "uok policy: tests/suite_classification.toml (4 suites, 0 quarantined, 0 waivers)",
             "*uok classification*",
             "unclassified file: tests/test_loose.py",
+            "duplicate classification: tests/e2e/shop/test_cart.py: e2e, shop",
             "stale entry: suite.unit2: tests/gone.py",
+            "stale entry: suite.unit2: tests/b.py",
+            "stale entry: suite.unit2: tests/a.py",
+            "unsorted suite: suite.unit2: tests/b.py (should come before tests/gone.py)",
+            "propose suites for them with: pytest-uok classify (add --write to edit the file)",
         ]
     )
 
@@ -131,6 +139,21 @@ def test_suite_marker_and_suite_options_select(
     )
 
 
+def test_the_suite_marker_selects_and_excludes(
+    project: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    write_policy(project, SUITES)
+    # pytest's -m grammar takes keyword arguments only, hence name=: uok_suite('e2e') is rejected by pytest.
+    run = run_uok("-m", "not uok_suite(name='unit')", "-p", "no:randomly")
+    assert list(run.outcomes()) == [
+        "tests/e2e/shop/test_cart.py::test_cart",
+        "tests/test_loose.py::test_loose",
+    ]
+    run = run_uok("-m", "uok_suite(name='unit') or uok_suite(name='e2e')")
+    assert len(run.outcomes()) == 3
+    assert run.summary["counts"]["deselected"] == 1
+
+
 def test_a_conftest_hook_decides_the_suite(project: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
     write_policy(project, SUITES)
     project.makeconftest(
@@ -140,7 +163,6 @@ def test_a_conftest_hook_decides_the_suite(project: pytest.Pytester, run_uok: Ca
         """
     )
     run = run_uok()
-    assert run.summary["tests"][-1]["suite"] == "e2e" or "e2e" in {t["suite"] for t in run.summary["tests"]}
     suites = {t["nodeid"]: t["suite"] for t in run.summary["tests"]}
     assert suites["tests/test_loose.py::test_loose"] == "e2e"
     assert suites["tests/unit/test_math.py::test_add"] == "unit"
@@ -182,6 +204,18 @@ def test_quarantined_failure_and_pass(project: pytest.Pytester, run_uok: Callabl
     assert [(e["nodeid"], e["outcome"], e["by"]["state"]) for e in protected] == [
         ("tests/unit/test_fail.py::test_broken", "quarantined", "valid")
     ]
+    # The failure is recorded in full in the digest, replayable by its id, but is not
+    # among the report's failures.
+    [digest] = run.get("failure_digest.json")["failures"]
+    assert (digest["nodeid"], digest["outcome"]) == ("tests/unit/test_fail.py::test_broken", "quarantined")
+    assert digest["root_cause_class"] == "assertion_failure"
+    assert "boom" in digest["first_failing_assertion"]["message"]
+    pointer = digest["remediation_pointer"]
+    assert pointer["replay_command"] == pointer["targeted_test_replay_command"]
+    assert pointer["replay_command"].endswith("tests/unit/test_fail.py::test_broken")
+    report = (project.path / ".uok" / "report.md").read_text()
+    assert "## Failures" not in report
+    assert "`tests/unit/test_fail.py::test_broken`" in report
     audit = {e["id"]: e for e in run.get("waiver_audit.json")["entries"]}
     assert audit["tests/unit/test_fail.py::test_broken"]["state"] == "valid"
     assert audit["tests/unit/test_math.py::test_add"]["state"] == "stale"
@@ -279,6 +313,44 @@ def test_waivers_of_each_state(project: pytest.Pytester, run_uok: Callable[..., 
     )
 
 
+def test_quarantine_waivers_and_suites_under_xdist(
+    project: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    project.makepyfile(**{"tests/unit/test_other": "def test_two():\n    assert 0\n"})
+    write_policy(
+        project,
+        SUITES
+        + quarantine("tests/unit/*::test_bro*")
+        + waiver("W-1", "tests/unit/test_other.py::test_two")
+        + waiver("W-2", "tests/unit/test_math.py::test_add"),
+    )
+    run = run_uok("-n", "2", subprocess=True)
+    assert run.ret == 0, run.result.stdout.str()
+    assert run.outcomes() == {
+        "tests/unit/test_math.py::test_add": "passed",
+        "tests/unit/test_fail.py::test_broken": "quarantined",
+        "tests/unit/test_other.py::test_two": "waived",
+        "tests/e2e/shop/test_cart.py::test_cart": "passed",
+        "tests/test_loose.py::test_loose": "passed",
+    }
+    suites = run.summary["suites"]
+    assert suites["unit"] == {
+        "total": 3,
+        "outcomes": {"passed": 1, "quarantined": 1, "waived": 1},
+        "passed": True,
+    }
+    assert (run.summary["passed_suites"], run.summary["total_suites"]) == (3, 3)
+    assert run.summary["classification"]["unclassified"] == ["tests/test_loose.py"]
+    audit = {e["id"]: e["state"] for e in run.get("waiver_audit.json")["entries"]}
+    assert audit == {"W-1": "valid", "W-2": "stale", "tests/unit/*::test_bro*": "valid"}
+    assert run.result.parseoutcomes() == {"passed": 3, "quarantined": 1, "waived": 1}
+    out = run.result.stdout.str()
+    assert "uok quarantined and waived failures" in out
+    assert "QUARANTINED tests/unit/test_fail.py::test_broken (call) by quarantine (FLAKE-NET)" in out
+    assert "WAIVED tests/unit/test_other.py::test_two (call) by waiver W-1" in out
+    assert "unclassified file: tests/test_loose.py" in out
+
+
 def test_only_protected_failures_exit_0(project: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
     project.makepyfile(**{"tests/unit/test_other": "def test_two():\n    assert 0\n"})
     policy = SUITES + quarantine("tests/unit/test_fail.py::test_broken")
@@ -321,7 +393,21 @@ BROKEN: list[tuple[str, str, str]] = [
         "[[waiver]] entry 1 (id = 'W-1'), field 'expires': the waiver lasts 41 days, "
         "more than the 30 allowed",
     ),
-    ("not toml", "[suite.unit\n", "is not valid TOML: "),
+    (
+        "expiry before start",
+        quarantine("tests/a.py", added=-1, expires=-3),
+        f"[[quarantine]] entry 1 (test = 'tests/a.py'), field 'expires': {day(-3)} is before added ({day(-1)})",
+    ),
+    (
+        "unknown suite in a profile",
+        '[suite.unit]\nfiles = []\n[profile.quick]\nsuites = ["smoke"]\n',
+        "[profile.quick], field 'suites': unknown suite 'smoke' (suites: unit)",
+    ),
+    (
+        "not toml",
+        '[suite.unit]\nfiles = ["a.py" "b.py"]\n',
+        "is not valid TOML: Unclosed array (at line 2, column 17). Fix the syntax at that place.",
+    ),
 ]
 
 
@@ -332,9 +418,28 @@ def test_a_broken_policy_is_a_usage_error(pytester: pytest.Pytester, text: str, 
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     err = result.stderr.str()
-    assert f"ERROR: pytest-uok: policy file {pytester.path / POLICY}" in err
-    assert expected in err
-    assert "Traceback" not in err
+    # One problem, one line: the file, then the entry and the field.
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"ERROR: pytest-uok: policy file {pytester.path / POLICY}")
+    assert expected in line
+    assert "Traceback" not in err + result.stdout.str()
+    assert not (pytester.path / ".uok" / "summary.json").exists()
+
+
+def test_each_problem_of_a_broken_policy_is_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_a="def test_a():\n    pass\n")
+    text = "".join(b[1] for b in BROKEN[1:3]).replace("tests/a.py", "tests/b.py", 1)
+    write_policy(pytester, text + '\n[suite.unit]\nfiles = ["x.py"]\ncolour = "red"\n')
+    result = pytester.runpytest()
+    assert result.ret == 4
+    assert result.stderr.str().strip().splitlines() == [
+        f"ERROR: pytest-uok: policy file {pytester.path / POLICY} has 3 problems:",
+        "  - [suite.unit], field 'colour': unknown key; remove it or check its spelling",
+        "  - [[quarantine]] entry 1 (test = 'tests/b.py'), field 'added': 'last tuesday' is not a date; "
+        "write YYYY-MM-DD, e.g. 2026-11-30",
+        "  - [[quarantine]] entry 2 (test = 'tests/a.py'), field 'category': unknown category 'FLAKE-MOON'; "
+        "use one of FLAKE-TIMING, FLAKE-ENV, FLAKE-NET, FLAKE-RES, FLAKE-EXT, FLAKE-LOGIC",
+    ]
 
 
 def test_waiver_max_days_option(pytester: pytest.Pytester) -> None:

@@ -74,6 +74,14 @@ def check_records(run: UokRun) -> None:
     assert run.summary["counts"]["other"] == {"flaky": 1}
     assert run.summary["failed_names"] == ["test_flaky.py::test_always_fails"]
     assert [f["nodeid"] for f in run.digest["failures"]] == ["test_flaky.py::test_always_fails"]
+    assert run.replay["failed_names"] == ["test_flaky.py::test_always_fails"]
+    metrics = (run.out / "metrics.prom").read_text()
+    for outcome, value in (("passed", 1), ("failed", 1), ("flaky", 1)):
+        assert f'uok_tests_total{{outcome="{outcome}",shard="0/1",suite="unclassified"}} {value}.0' in metrics
+    assert 'uok_flaky_tests{shard="0/1"} 1.0' in metrics
+    report = (run.out / "report.md").read_text()
+    assert "3 tests, 1 failing" in report
+    assert "| flaky | 1 |" in report
     flaky_events = [e["data"] for e in run.events if e["kind"] == "test_flaky"]
     assert flaky_events == [{"nodeid": "test_flaky.py::test_temporary", "attempts": 3}]
     (flaky,) = run.summary["flaky"]
@@ -131,6 +139,42 @@ def test_reruns_under_xdist(pytester: pytest.Pytester, run_uok: Callable[..., Uo
     run = run_uok("--uok-reruns", "3", "-n", "2", "-p", "no:randomly", subprocess=True)
     assert run.ret == 1
     check_records(run)
+    events = (pytester.path / "events.txt").read_text().splitlines()
+    # Whichever worker runs it, each attempt gets a fresh function fixture, set up after the last teardown.
+    assert [e for e in events if e in ("setup", "teardown")] == ["setup", "teardown"] * 3
+    assert events.count("module setup") == events.count("module teardown") >= 1
+
+
+def test_a_setup_that_fails_once_is_flaky_with_a_fresh_fixture(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    pytester.makepyfile(
+        test_db="""
+        import pathlib
+        import pytest
+
+        COUNTER = pathlib.Path(__file__).with_name("setups.txt")
+
+        @pytest.fixture
+        def db():
+            runs = int(COUNTER.read_text()) if COUNTER.exists() else 0
+            COUNTER.write_text(str(runs + 1))
+            if runs == 0:
+                raise ConnectionRefusedError("[Errno 111] Connection refused")
+            yield
+
+        def test_query(db):
+            pass
+        """
+    )
+    run = run_uok("--uok-reruns", "2")
+    assert run.ret == 0
+    (test,) = run.summary["tests"]
+    assert test["outcome"] == "flaky"
+    assert [(a["outcome"], a["phase"]) for a in test["attempts"]] == [("error", "setup"), ("passed", None)]
+    assert run.summary["flaky"][0]["suggested_category"] == "FLAKE-NET"
+    assert (pytester.path / "setups.txt").read_text() == "2"
+    run.result.stdout.fnmatch_lines(["test_db.py RK *", "*1 flaky*"])
 
 
 def test_reports_carry_their_attempt(pytester: pytest.Pytester) -> None:

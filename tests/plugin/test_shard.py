@@ -206,6 +206,35 @@ def test_shard_from_gitlab_variables_and_bazel_status_file(
     assert status.exists()
 
 
+@pytest.mark.parametrize(
+    ("env", "index", "source"),
+    [
+        ({"CIRCLE_NODE_INDEX": "1", "CIRCLE_NODE_TOTAL": "2"}, 1, "CircleCI: CIRCLE_NODE_INDEX=1"),
+        ({"BUILDKITE_PARALLEL_JOB": "0", "BUILDKITE_PARALLEL_JOB_COUNT": "2"}, 0, "Buildkite: BUILDKITE_"),
+    ],
+)
+def test_shard_from_circleci_and_buildkite_after_k_deselection(
+    project: pytest.Pytester,
+    run_uok: RunUok,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    index: int,
+    source: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    run = run_uok("-k", "not skip", out=f".uok/shard-{index}-of-2")
+    run.result.stdout.fnmatch_lines([f"uok: shard {index}/2 (from {source}*), by test"])
+    manifest = run.summary["manifest"]
+    # -k leaves 28 of 32 tests; the shard's split of those 28 is announced as deselection too
+    assert manifest["universe_count"] == 28
+    assert manifest["count"] + manifest["shard_deselected"] == 28
+    run.result.stdout.fnmatch_lines(
+        [f"collected 32 items / {32 - manifest['count']} deselected / {manifest['count']} selected"]
+    )
+    assert run.summary["counts"]["deselected"] == 32 - manifest["count"]
+
+
 def test_class_shards_keep_classes_together_and_use_pytest_split_durations(
     project: pytest.Pytester, run_uok: RunUok
 ) -> None:

@@ -3,12 +3,11 @@ file, never with a traceback.
 
 Inputs covered: summary.json / replay_bundle.json for ``--uok-rerun-from`` (mutated valid
 documents, random JSON, random bytes, cut-off files, deep nesting) and TOML text: the
-``uok_*`` keys of ``[tool.pytest.ini_options]``, and the policy file when its loader exists.
+``uok_*`` keys of ``[tool.pytest.ini_options]``, and the policy file.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -17,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from pytest_uok import options
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.policy import load_policy
 from pytest_uok.core.readback import FailedSelection, load_failed_selection
 
 if sys.version_info >= (3, 11):
@@ -179,15 +179,6 @@ ENTRY_KEYS = ["id", "target", "owner", "reason", "issue", "created", "expires", 
 POLICY_TABLES = ["suite", "profile", "quarantine", "waiver", "settings", "gates", "command_gate", "other"]
 
 
-def _policy_loader() -> Callable[[Path], Any] | None:
-    try:
-        module = importlib.import_module("pytest_uok.core.policy")
-    except ImportError:
-        return None
-    loader: Callable[[Path], Any] | None = getattr(module, "load_policy", None)
-    return loader
-
-
 policy_documents = st.dictionaries(
     st.sampled_from(POLICY_TABLES),
     toml_values
@@ -197,15 +188,26 @@ policy_documents = st.dictionaries(
 )
 
 
-@pytest.mark.skipif(_policy_loader() is None, reason="the policy loader is not part of this build")
-@pytest.mark.skipif(_policy_loader() is None, reason="the policy loader is not part of this build")
+#: Found by a long fuzzing run: 42 problems, whose message once ran past MAX_MESSAGE.
+MANY_PROBLEMS: dict[str, Any] = {
+    "settings": [],
+    "quarantine": [{}, {"id": [], "target": {}, "owner": ""}, dict.fromkeys(ENTRY_KEYS[:7], "")],
+    "command_gate": "",
+    "waiver": [{}, {}],
+}
+LONG_VALUES: dict[str, Any] = {
+    "quarantine": [{key: "x" * 5000 for key in ENTRY_KEYS}] * 3,
+    "suite": {"y" * 5000: {"z" * 5000: 1}},
+}
+
+
 @given(document=policy_documents)
+@example(document=MANY_PROBLEMS)
+@example(document=LONG_VALUES)
 def test_every_policy_file_loads_or_is_a_usage_error(scratch: Path, document: dict[str, Any]) -> None:
-    loader = _policy_loader()
-    assert loader is not None
     path = scratch / "policy.toml"
     path.write_text(toml_text(document), encoding="utf-8")
-    _, message = loads_or_usage_error(lambda: loader(path))
+    _, message = loads_or_usage_error(lambda: load_policy(path))
     assert message is None or len(message) < MAX_MESSAGE
 
 
@@ -215,10 +217,7 @@ def test_every_policy_file_loads_or_is_a_usage_error(scratch: Path, document: di
     ids=["huge", "deep"],
 )
 def test_a_huge_or_deep_policy_file_loads_or_is_a_usage_error(scratch: Path, text: str) -> None:
-    loader = _policy_loader()
-    if loader is None:
-        pytest.skip("the policy loader is not part of this build")
     path = scratch / "policy.toml"
     path.write_text(text)
-    _, message = loads_or_usage_error(lambda: loader(path))
+    _, message = loads_or_usage_error(lambda: load_policy(path))
     assert message is None or len(message) < MAX_MESSAGE

@@ -6,7 +6,6 @@ problem is reported with the file, the table and the field.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.policy import read_policy_document
 from pytest_uok.core.readback import _location
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 #: The keys every ``[gates.ID]`` table may carry, whatever the gate.
 COMMON_KEYS = frozenset({"enabled", "blocking", "requires", "timeout", "breaker_threshold", "breaker_open_s"})
@@ -72,25 +67,6 @@ class GatesConfig:
 
     def settings(self, gate_id: str) -> GateSettings:
         return self.gates.get(gate_id) or GateSettings()
-
-
-def read_toml(path: Path) -> dict[str, Any] | None:
-    """The parsed TOML document, None when the file does not exist."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise UokInputError(f"{path} is a folder, not a policy file.") from None
-    except OSError as exc:
-        raise UokInputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    try:
-        document: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
-        return document
-    except UnicodeDecodeError as exc:
-        raise UokInputError(f"{path} is not UTF-8 text (byte {exc.start}).") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UokInputError(f"{path} is not valid TOML: {exc}. Fix the file and run again.") from None
 
 
 def _problem(path: Path | None, table: str, exc: ValidationError) -> UokInputError:
@@ -163,7 +139,7 @@ def load_gates_config(path: Path | None, option_models: Mapping[str, type[BaseMo
     """Read ``path`` (the policy file) and validate its gates sections; empty config if it is absent."""
     if path is None:
         return GatesConfig()
-    document = read_toml(path)
+    document = read_policy_document(path)
     if document is None:
         return GatesConfig()
     return parse_gates_config(document, path, option_models)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import fnmatch
+import re
 import shlex
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pytest_uok.core.classify import SuiteMatcher
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.gates.config import read_toml
 from pytest_uok.core.gates.result import GateArtifactError
 from pytest_uok.core.models.summary import Summary, TestEntry
-from pytest_uok.core.readback import load_artifact, read_json_object
-
-#: The default policy file, relative to the run's rootdir.
-DEFAULT_POLICY = Path("tests") / "suite_classification.toml"
+from pytest_uok.core.models.triage import TriageDiff
+from pytest_uok.core.policy import DEFAULT_POLICY, read_policy_document
+from pytest_uok.core.quarantine import target_regex
+from pytest_uok.core.readback import load_artifact, load_baseline, read_json_object, resolve_input
+from pytest_uok.core.runview import SUMMARY
+from pytest_uok.core.triage import TRIAGE_DIFF, DiffInputs, diff, snapshot_of
 
 
 def suite_patterns(policy: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -28,16 +30,6 @@ def suite_patterns(policy: dict[str, Any] | None) -> dict[str, list[str]]:
         files = table.get("files", []) if isinstance(table, dict) else []
         out[str(name)] = [str(f) for f in files] if isinstance(files, list) else []
     return out
-
-
-def pattern_matches(pattern: str, file: str) -> bool:
-    """A suite entry names a file, a folder (everything below it) or a glob."""
-    pattern = pattern.strip().removeprefix("./")
-    if file == pattern:
-        return True
-    if file.startswith(pattern.rstrip("/") + "/"):
-        return True
-    return any(ch in pattern for ch in "*?[") and fnmatch.fnmatchcase(file, pattern)
 
 
 class RunFacts:
@@ -103,9 +95,26 @@ class RunFacts:
     def baseline_summary(self) -> dict[str, Any] | None:
         if self.baseline_dir is None:
             return None
-        path = self.baseline_dir / "summary.json" if self.baseline_dir.is_dir() else self.baseline_dir
         try:
-            return read_json_object(path)
+            return read_json_object(resolve_input(self.baseline_dir, (SUMMARY,)))
+        except UokInputError as exc:
+            raise GateArtifactError(exc.message) from None
+
+    @cached_property
+    def triage(self) -> TriageDiff | None:
+        """The comparison with the baseline: made now when one was given, else triage_diff.json."""
+        if self.baseline_dir is not None:
+            try:
+                file, baseline = load_baseline(self.baseline_dir)
+            except UokInputError as exc:
+                raise GateArtifactError(exc.message) from None
+            inputs = DiffInputs(command=lambda ids: self.pytest_command(*ids), path=str(file))
+            return diff(snapshot_of(baseline), snapshot_of(self.summary), inputs)
+        path = self.path(TRIAGE_DIFF)
+        if not path.exists():
+            return None
+        try:
+            return load_artifact(path, TriageDiff)
         except UokInputError as exc:
             raise GateArtifactError(exc.message) from None
 
@@ -126,7 +135,7 @@ class RunFacts:
     def policy(self) -> dict[str, Any] | None:
         """The parsed policy file, None when there is none."""
         try:
-            return read_toml(self.policy_path)
+            return read_policy_document(self.policy_path)
         except UokInputError as exc:
             raise GateArtifactError(exc.message) from None
 
@@ -138,13 +147,12 @@ class RunFacts:
     # -- derived ------------------------------------------------------------------------
 
     @cached_property
-    def _suite_patterns(self) -> dict[str, list[str]]:
-        return suite_patterns(self.policy)
+    def _suite_matcher(self) -> SuiteMatcher:
+        return SuiteMatcher(suite_patterns(self.policy))
 
     def suites_of_file(self, file: str) -> list[str]:
-        return [
-            name for name, pats in self._suite_patterns.items() if any(pattern_matches(p, file) for p in pats)
-        ]
+        """The suites whose entries cover ``file``, matched as the plugin matches them."""
+        return list(self._suite_matcher.suites_for(file))
 
     def suite_of(self, test: TestEntry) -> str | None:
         """The test's suite as recorded, or as the policy file's suite tables say."""
@@ -167,9 +175,13 @@ class RunFacts:
                 out.add(str(entry.get("target", "")))
         return out
 
+    @cached_property
+    def _quarantine_regexes(self) -> list[re.Pattern[str]]:
+        return [target_regex(t) for t in sorted(self.quarantined_targets)]
+
     def is_quarantined(self, nodeid: str) -> bool:
-        targets = self.quarantined_targets
-        return nodeid in targets or nodeid.split("::", 1)[0] in targets
+        """Whether a quarantine that still holds covers ``nodeid`` (node id, prefix or * pattern)."""
+        return any(regex.match(nodeid) for regex in self._quarantine_regexes)
 
     def display(self, path: Path) -> str:
         """A path as the user sees it: relative to the run's rootdir when it lies below it."""

@@ -1,7 +1,6 @@
 """The built-in gates, in evaluation order, with the options each accepts in ``[gates.ID]``.
 
-Another concern adds its built-in gate by appending to BUILTIN_GATES (and to OPTION_MODELS
-when it takes options), e.g. ``regression`` over triage_diff.json.
+Another concern adds its built-in gate with ``register_builtin`` (and its options model).
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from pytest_uok.core.gates.builtin_run import (
     pass_rate,
     test_results,
 )
+from pytest_uok.core.gates.builtin_triage import RegressionOptions, regression
 from pytest_uok.core.gates.command import CommandGate
 from pytest_uok.core.gates.config import GatesConfig
 from pytest_uok.core.gates.evidence import EvidenceOptions, evidence_bundle
@@ -41,6 +41,7 @@ BUILTIN_GATES: list[FunctionGate] = [
     _builtin("waiver_lifecycle", waiver_lifecycle),
     _builtin("flaky", flaky),
     _builtin("pass_rate", pass_rate),
+    _builtin("regression", regression),
     _builtin("duration_budget", duration_budget, blocking=False),
 ]
 
@@ -53,6 +54,7 @@ OPTION_MODELS: dict[str, type[BaseModel]] = {
     "waiver_lifecycle": NoOptions,
     "flaky": FlakyOptions,
     "pass_rate": PassRateOptions,
+    "regression": RegressionOptions,
     "duration_budget": DurationOptions,
 }
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pydantic import BaseModel
+
 from pytest_uok.core.artifacts import dump
 from pytest_uok.core.atomic import atomic_write_text
 from pytest_uok.core.errors import UokInputError
@@ -21,11 +23,12 @@ from pytest_uok.core.gates.config import GatesConfig, load_gates_config
 from pytest_uok.core.gates.evidence import INDEX, required_artifacts, write_index
 from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.registry import OPTION_MODELS, all_gates
-from pytest_uok.core.gates.result import Gate
+from pytest_uok.core.gates.result import Gate, GateError
 from pytest_uok.core.gates.rollback import resolve_rollback
 from pytest_uok.core.gates.runner import GateRunner, order_gates, requirement_graph
 from pytest_uok.core.gates.verdict import build_verdict, verdict_summary
 from pytest_uok.core.models.verdict import Verdict
+from pytest_uok.core.triage import TRIAGE_DIFF
 
 VERDICT = "verdict.json"
 #: The exit code of a run whose tests passed but whose verdict failed (pytest uses 0-5).
@@ -55,28 +58,41 @@ def _next_seq(path: Path, run_id: str) -> int:
     return max([s for s in seqs if isinstance(s, int)], default=-1) + 1
 
 
-#: The summary's verdict field before a first gating pass, as summary.json spells it.
-_NO_VERDICT = '\n "verdict": null,\n'
-
-
-def _rewrite_summary(out_dir: Path, verdict: Verdict) -> str | None:
+def _rewrite_summary(out_dir: Path, key: str, block: BaseModel) -> str | None:
+    """Add ``block`` to summary.json under ``key`` (the verdict, the triage)."""
     path = out_dir / "summary.json"
-    block = verdict_summary(verdict)
     try:
         text = path.read_text(encoding="utf-8")
-        if text.count(_NO_VERDICT) == 1:
+        unset = f'\n "{key}": null,\n'
+        if text.count(unset) == 1:
             # The one top-level field set in place: a summary of 100k tests is not parsed and
             # serialized again for it.
-            nested = block.model_dump_json(by_alias=True, indent=1).replace("\n", "\n ")
-            text = text.replace(_NO_VERDICT, f'\n "verdict": {nested},\n')
+            nested = block.model_dump_json(indent=1).replace("\n", "\n ")
+            text = text.replace(unset, f'\n "{key}": {nested},\n')
         else:
             data = json.loads(text)
-            data["verdict"] = block.model_dump(mode="json")
+            data[key] = block.model_dump(mode="json")
             text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
         atomic_write_text(path, text)
     except (OSError, ValueError) as exc:
-        return f"could not add the verdict to {path}: {exc}"
+        return f"could not add the {key.replace('_', ' ')} to {path}: {exc}"
     return None
+
+
+def _record_triage(out_dir: Path, facts: RunFacts) -> list[str]:
+    """With a baseline given, write its comparison as a session would: triage_diff.json and the block."""
+    try:
+        triage = facts.triage
+    except GateError:
+        return []  # the regression gate already reported why the comparison failed
+    if triage is None:
+        return []
+    try:
+        atomic_write_text(out_dir / TRIAGE_DIFF, dump(triage))
+    except OSError as exc:
+        return [f"could not write {out_dir / TRIAGE_DIFF}: {exc.strerror or exc}"]
+    error = _rewrite_summary(out_dir, "triage_diff", triage.summary)
+    return [error] if error else []
 
 
 def run_gates(
@@ -127,8 +143,10 @@ def run_gates(
         atomic_write_text(out_dir / VERDICT, dump(verdict))
     except OSError as exc:
         errors.append(f"could not write {out_dir / VERDICT}: {exc.strerror or exc}")
+    if baseline is not None:
+        errors.extend(_record_triage(out_dir, facts))
     if not only:
-        error = _rewrite_summary(out_dir, verdict)
+        error = _rewrite_summary(out_dir, "verdict", verdict_summary(verdict))
         if error:
             errors.append(error)
     if events is not None:

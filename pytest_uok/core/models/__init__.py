@@ -6,9 +6,11 @@ from pytest_uok.core.models.common import ArtifactModelBase
 from pytest_uok.core.models.digest import FailureDigest
 from pytest_uok.core.models.environment import EnvironmentArtifact
 from pytest_uok.core.models.events import EventEnvelope
+from pytest_uok.core.models.history import History
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.shard import DurationsStore, ShardManifest
 from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.models.triage import TriageDiff
 from pytest_uok.core.models.verdict import EvidenceIndex, GateBreakers, Verdict
 from pytest_uok.core.models.waiver_audit import WaiverAudit
 
@@ -25,6 +27,8 @@ ARTIFACT_MODELS: dict[str, type[ArtifactModelBase]] = {
     "index.json": EvidenceIndex,
     "waiver_audit.json": WaiverAudit,
     "durations.json": DurationsStore,
+    "triage_diff.json": TriageDiff,
+    "history.json": History,
 }
 
 __all__ = [
@@ -36,9 +40,11 @@ __all__ = [
     "EvidenceIndex",
     "FailureDigest",
     "GateBreakers",
+    "History",
     "ReplayBundle",
     "ShardManifest",
     "Summary",
+    "TriageDiff",
     "Verdict",
     "WaiverAudit",
 ]

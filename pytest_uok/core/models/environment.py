@@ -16,6 +16,9 @@ class EnvironmentBlock(StrictModel):
     profile: str | None = None
     git_sha: str | None
     git_dirty: bool | None
+    git_branch: str | None = Field(
+        default=None, description="the branch: git's, else the CI system's branch variable when detached"
+    )
     python: str
     pytest: str
     platform: str

@@ -9,19 +9,10 @@ from pydantic import Field
 
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext, StrictModel
 from pytest_uok.core.models.shard import ShardManifest
+from pytest_uok.core.models.triage import TriageSummary
 from pytest_uok.core.models.verdict import VerdictSummary
+from pytest_uok.core.outcomes import Outcome
 
-Outcome = Literal[
-    "passed",
-    "failed",
-    "error",
-    "skipped",
-    "xfailed",
-    "xpassed",
-    "quarantined",
-    "waived",
-    "flaky",
-]
 Phase = Literal["setup", "call", "teardown"]
 
 
@@ -117,6 +108,18 @@ class FlakyTest(StrictModel):
     quarantine_entry: str = Field(description="a [[quarantine]] TOML entry to paste into the policy file")
 
 
+class EarlyFlake(StrictModel):
+    """Early flake detection (--uok-new-test-retries): the new tests and those found flaky."""
+
+    retries: int = Field(ge=0, description="the most retries of a new test")
+    new_tests: int = Field(ge=0, description="tests that no baseline or history knew")
+    retried: int = Field(ge=0, description="new tests that ran more than once")
+    flaky_new: list[str] = Field(
+        default_factory=list, description="new tests that failed an attempt and passed another"
+    )
+    skipped: str | None = Field(default=None, description="why no new test was retried")
+
+
 class ReplayPointer(StrictModel):
     """Where to find the command that replays the run's failures."""
 
@@ -154,9 +157,13 @@ class Summary(ArtifactModelBase):
     )
     replay_bundle: ReplayPointer
     verdict: VerdictSummary | None = Field(default=None, description="the gates' verdict when gated")
+    triage_diff: TriageSummary | None = Field(
+        default=None, description="the comparison with a baseline run, when diffed (see triage_diff.json)"
+    )
     tests: list[TestEntry]
     classification: Classification | None = None
     flaky: list[FlakyTest] = Field(default_factory=list)
+    early_flake: EarlyFlake | None = Field(default=None, description="with --uok-new-test-retries")
     ready_to_release: list[str] = Field(
         default_factory=list,
         description="quarantined tests that passed every --uok-attempt-to-fix attempt",
