@@ -24,31 +24,33 @@ from pytest_uok.core import artifacts as art
 from pytest_uok.core.records import RunRecorder
 from pytest_uok.core.redact import Redactor
 from pytest_uok.core.reports import render_reports
+from pytest_uok.core.summary_file import entry_views
 
 TARGET_S = 1.0
 
 
 def write_all(out: Path, recorder: RunRecorder, red: Redactor) -> dict[str, float]:
-    """The session's end, stage by stage; returns the wall seconds of each stage."""
+    """The session's end, stage by stage, as the recording and observe plugins do it."""
     info = run_info(out)
     end = art.RunEnd(
         finished_at=info.started_at, exit_status=1, interrupted=False, complete=True, internal_errors=[]
     )
     times: dict[str, float] = {}
     t0 = time.perf_counter()
+    # The session's summary model carries no entries: they are written from the recorder.
+    summary = art.build_summary(info, recorder, end, with_tests=False)
     models = {
+        art.ENVIRONMENT: art.build_environment(info),
         art.REPLAY_BUNDLE: art.build_replay_bundle(info, recorder),
         art.FAILURE_DIGEST: art.build_failure_digest(info, recorder, red),
-        art.ENVIRONMENT: art.build_environment(info),
     }
-    summary = art.build_summary(info, recorder, end)
     t1 = time.perf_counter()
     errors = art.write_models(out, models, red.scrub)
-    errors += [e for e in [art.write_model(out, art.SUMMARY, summary, red.scrub)] if e]
-    if errors:
-        raise RuntimeError("; ".join(errors))
+    error, exact = art.write_summary(out, summary, recorder, red.scrub)
+    if errors or error or not exact:
+        raise RuntimeError("; ".join([*errors, error or "summary.json not written exactly"]))
     t2 = time.perf_counter()
-    render_reports(out)
+    render_reports(out, summary, entry_views(recorder))
     t3 = time.perf_counter()
     times["build the models"] = t1 - t0
     times["write the 4 JSON artifacts"] = t2 - t1

@@ -12,6 +12,7 @@ Run: python benchmarks/merge_shards.py [--shards 8] [--tests 12500] [--repeat 5]
 from __future__ import annotations
 
 import argparse
+import gc
 import shutil
 import statistics
 import subprocess
@@ -84,8 +85,16 @@ def write_shards(root: Path, shards: int, per_shard: int) -> None:
 
 def breakdown(root: Path, out: Path) -> list[tuple[str, float]]:
     """One merge in this process, stage by stage (what the command does after starting)."""
+    gc.disable()  # as the command does
+    try:
+        return _stages(root, out)
+    finally:
+        gc.enable()
+
+
+def _stages(root: Path, out: Path) -> list[tuple[str, float]]:
     t0 = time.perf_counter()
-    shards = [load_shard(p) for p, _ in find_summaries([root])]
+    shards = [s for p, _ in find_summaries([root]) if (s := load_shard(p)) is not None]
     t1 = time.perf_counter()
     merged = merge(shards, out, Path.cwd())
     t2 = time.perf_counter()

@@ -13,6 +13,7 @@ from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.gates.result import Gate
 from pytest_uok.core.gates.session import EXIT_GATE_FAILED, load_config, run_gates
 from pytest_uok.core.gates.verdict import verdict_lines, verdict_summary
+from pytest_uok.core.gc_pause import paused_gc
 from pytest_uok.core.models.verdict import Verdict
 from pytest_uok.core.policy import DEFAULT_POLICY
 from pytest_uok.core.settings import Settings
@@ -80,14 +81,15 @@ class GatingPlugin:
         out_dir = recording.out_dir if recording is not None else self.settings.out_dir
         self.out_dir = out_dir
         try:
-            outcome = run_gates(
-                out_dir,
-                policy_path=self.policy,
-                source="session",
-                custom=custom_gates(self.config),
-                events=events,
-                gate_command=shlex.join(["pytest-uok", "gate", self._shown(out_dir)]),
-            )
+            with paused_gc():  # the gates read the run's artifacts back: a burst of acyclic objects
+                outcome = run_gates(
+                    out_dir,
+                    policy_path=self.policy,
+                    source="session",
+                    custom=custom_gates(self.config),
+                    events=events,
+                    gate_command=shlex.join(["pytest-uok", "gate", self._shown(out_dir)]),
+                )
         except UokInputError as exc:
             self.errors.append(exc.message)
             if session.exitstatus == 0:

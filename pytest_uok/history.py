@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_uok import options
+from pytest_uok.core.gc_pause import paused_gc
 from pytest_uok.core.history import DEFAULT_RUNS, HISTORY, RunLabel, update_store
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.shard_spec import ShardSpec
@@ -102,9 +103,10 @@ class HistoryPlugin:
         if not tests:
             return
         try:
-            self.problems += update_store(
-                self.opts.path, summary, self.label(), self.opts.max_runs, recording.redactor.scrub, tests
-            )
+            with paused_gc():  # the history of every test: a burst of acyclic objects
+                self.problems += update_store(
+                    self.opts.path, summary, self.label(), self.opts.max_runs, recording.redactor.scrub, tests
+                )
         except Exception as exc:  # the history must never turn the run's result around
             recording.internal_error("updating the history", exc)
 

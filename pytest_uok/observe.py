@@ -11,6 +11,7 @@ import pytest
 
 from pytest_uok.core.artifacts import SUMMARY
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.gc_pause import paused_gc
 from pytest_uok.core.settings import Settings
 from pytest_uok.recording import RecordingPlugin
 
@@ -36,7 +37,8 @@ class ObservePlugin:
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Generator[None, Any, Any]:
         result = yield
-        self.finish()
+        with paused_gc():  # the reports of 100k tests: a burst of acyclic objects
+            self.finish()
         return result
 
     def finish(self) -> None:

@@ -18,6 +18,7 @@ from pytest_uok.core.atomic import ensure_artifact_folder
 from pytest_uok.core.commands import Launcher, kept_options, launcher_argv0
 from pytest_uok.core.environment import allowed_variables, branch_name, git_state, platform_string
 from pytest_uok.core.events import EventStream
+from pytest_uok.core.gc_pause import paused_gc
 from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
 from pytest_uok.core.models.environment import EnvironmentBlock
 from pytest_uok.core.models.summary import Summary
@@ -286,7 +287,8 @@ class RecordingPlugin:
         interrupted = status == int(pytest.ExitCode.INTERRUPTED)
         complete = not interrupted and status != int(pytest.ExitCode.INTERNAL_ERROR)
         try:
-            self.finish(status, interrupted, complete)
+            with paused_gc():  # the artifacts of 100k tests: a burst of acyclic objects
+                self.finish(status, interrupted, complete)
         except Exception as exc:
             self.internal_error("writing the artifacts", exc)
             try:

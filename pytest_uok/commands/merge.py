@@ -10,11 +10,11 @@ from typing import Any
 from pytest_uok.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pytest_uok.core.durations import DEFAULT_MAX_AGE_DAYS, store_durations
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.gc_pause import paused_gc
 from pytest_uok.core.merge import (
     ShardInput,
     check_commits,
     find_summaries,
-    is_shard_summary,
     load_shard,
     merge,
     write_merged,
@@ -54,6 +54,13 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A merge reads hundreds of thousands of objects that all live until it ends, and makes no
+    # cycles: the garbage collector would only walk them again and again (half of the time).
+    with paused_gc():
+        return _merge(args)
+
+
+def _merge(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         paths = find_summaries([Path(p) for p in args.inputs])
@@ -61,9 +68,10 @@ def run(args: argparse.Namespace) -> int:
         for path, explicit in paths:
             if path.parent == out.resolve():
                 continue  # an earlier merge into the same folder is not a shard
-            if not explicit and not is_shard_summary(path):
-                continue  # e.g. an unsharded run's summary.json next to the shard folders
-            shards.append(load_shard(path))
+            # Found in a folder, an unsharded run's summary.json (next to the shard folders) is skipped.
+            shard = load_shard(path, required=explicit)
+            if shard is not None:
+                shards.append(shard)
         if not shards:
             raise UokInputError("no shard artifacts found in " + ", ".join(args.inputs) + ".")
         if not args.allow_mixed_commits:

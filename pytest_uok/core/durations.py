@@ -44,6 +44,11 @@ class LoadedDurations:
 def parse_store(path: Path, text: str, today: date) -> LoadedDurations:
     """The entries of a store's text; UokInputError naming the file and field if it is not one."""
     try:
+        # Our own store straight from its text: a third of the time of parsing, then validating.
+        return LoadedDurations(dict(DurationsStore.model_validate_json(text).tests), path, flat=False)
+    except (ValueError, RecursionError):
+        pass  # pytest-split's flat shape, or a broken store: the path below says which
+    try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UokInputError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None

@@ -88,19 +88,16 @@ def find_summaries(paths: list[Path]) -> list[tuple[Path, bool]]:
     return list(unique.items())
 
 
-def is_shard_summary(path: Path) -> bool:
-    """Whether a summary.json found in a folder belongs to a shard (has a manifest)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return True  # let load_shard report the problem
-    return not isinstance(data, dict) or data.get("manifest") is not None
+def load_shard(summary_path: Path, required: bool = True) -> ShardInput | None:
+    """A shard's artifacts from the folder of its summary.json; UokInputError if it is not a shard's.
 
-
-def load_shard(summary_path: Path) -> ShardInput:
-    """A shard's artifacts from the folder of its summary.json; UokInputError if it is not a shard's."""
+    Without ``required`` a valid summary of an unsharded run (e.g. one found next to the shard
+    folders) is no error: None says it is not a shard.
+    """
     summary = load_artifact(summary_path, Summary)
     if summary.manifest is None:
+        if not required:
+            return None
         raise UokInputError(
             f"{summary_path} has no field 'manifest': it is not the summary of a sharded run "
             "(run the shards with --uok-shard I/N)."

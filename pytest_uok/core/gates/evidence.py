@@ -22,6 +22,7 @@ from pytest_uok.core.gates.result import (
     GateExecutionError,
     GateResult,
 )
+from pytest_uok.core.gc_pause import paused_gc
 from pytest_uok.core.models import ARTIFACT_MODELS
 from pytest_uok.core.models.events import EventEnvelope
 from pytest_uok.core.models.verdict import EvidenceIndex, IndexedArtifact
@@ -83,7 +84,8 @@ def _check(path: Path, data: bytes) -> tuple[str | None, str]:
         try:
             # The usual case, a valid artifact, validated straight from its bytes (its schema
             # field then holds the model's id).
-            model.model_validate_json(data)
+            with paused_gc():
+                model.model_validate_json(data)
             return model.SCHEMA_ID, ""
         except (ValueError, RecursionError):
             pass  # the path below says why

@@ -70,12 +70,10 @@ class RunFacts:
 
     @cached_property
     def summary_raw(self) -> dict[str, Any]:
-        """summary.json as a plain object, for fields added by other concerns."""
-        self.summary  # noqa: B018 - validates first, so a broken file is reported once
-        try:
-            return read_json_object(self.path("summary.json"))
-        except UokInputError as exc:
-            raise GateArtifactError(exc.message) from None
+        """summary.json as a plain object, without its tests, for fields added by other concerns."""
+        # From the validated model (which forbids unknown fields): the file is not read again.
+        raw: dict[str, Any] = self.summary.model_dump(mode="json", by_alias=True, exclude={"tests"})
+        return raw
 
     def optional(self, name: str) -> dict[str, Any] | None:
         """An optional artifact as a plain object; None when absent, GateArtifactError when corrupt."""
