@@ -13,7 +13,6 @@ from pathlib import Path
 from pytest_uok.core import artifacts as art
 from pytest_uok.core.commands import Launcher
 from pytest_uok.core.models.common import ShardContext
-from pytest_uok.core.models.environment import EnvironmentBlock
 from pytest_uok.core.records import RunRecorder
 from pytest_uok.core.redact import Redactor
 
@@ -79,25 +78,24 @@ def run_info(
 ) -> art.RunInfo:
     """What the recording plugin knows about a run when it starts, for a rootdir in ``out_dir``'s parent."""
     root = str(out_dir.parent)
-    shard = shard or ShardContext()
     return art.RunInfo(
         run_id=run_id,
         started_at=datetime(2026, 12, 1, 18, 0, tzinfo=timezone.utc),
         rootdir=root,
         invocation=["-q"],
         launcher=Launcher(argv0=("pytest",), kept=(), rootdir=root, invocation_dir=root),
-        environment=EnvironmentBlock(
-            git_sha="0123456789abcdef0123456789abcdef01234567",
-            git_dirty=False,
-            python="3.11.7",
-            pytest="9.2.0",
-            platform="Linux-x86_64",
-            plugins=["pytest-uok-0.1.0"],
-            shard_kind=shard.kind,
-            shard_index=shard.index,
-            shard_total=shard.total,
-            rootdir=root,
-        ),
+        environment={
+            "git_sha": "0123456789abcdef0123456789abcdef01234567",
+            "git_dirty": False,
+            "python": "3.11.7",
+            "pytest": "9.2.0",
+            "platform": "Linux-x86_64",
+            "plugins": ["pytest-uok-0.1.0"],
+            "shard_kind": shard.kind if shard else "none",
+            "shard_index": shard.index if shard else 0,
+            "shard_total": shard.total if shard else 1,
+            "rootdir": root,
+        },
         shard=shard,
         out_dir=out_dir,
     )

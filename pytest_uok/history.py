@@ -6,15 +6,19 @@ import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_uok import options
 from pytest_uok.core.gc_pause import paused_gc
-from pytest_uok.core.history import DEFAULT_RUNS, HISTORY, RunLabel, update_store
-from pytest_uok.core.models.summary import Summary
+from pytest_uok.core.runinfo import DEFAULT_HISTORY_RUNS, HISTORY
 from pytest_uok.core.shard_spec import ShardSpec
 from pytest_uok.stash import RECORDING
+
+if TYPE_CHECKING:
+    from pytest_uok.core.history import RunLabel
+    from pytest_uok.core.models.summary import Summary
 
 PLUGIN_NAME = "uok-history"
 
@@ -30,7 +34,7 @@ class HistoryOptions:
 def resolve(config: pytest.Config, base_out: Path) -> HistoryOptions:
     """``base_out`` is the artifact folder before sharding: shards of one run share one history."""
     runs, _ = options.raw_value(config, "uok_history_runs")
-    return HistoryOptions(path=base_out / HISTORY, max_runs=DEFAULT_RUNS if runs is None else runs)
+    return HistoryOptions(path=base_out / HISTORY, max_runs=DEFAULT_HISTORY_RUNS if runs is None else runs)
 
 
 def _relative(config: pytest.Config, arg: str) -> str:
@@ -82,13 +86,12 @@ class HistoryPlugin:
         self.problems: list[str] = []
 
     def label(self) -> RunLabel:
+        from pytest_uok.core.history import RunLabel
+
         recording = self.config.stash.get(RECORDING, None)
-        env = recording.info.environment if recording is not None and recording.info is not None else None
-        return RunLabel(
-            branch=env.git_branch if env is not None else None,
-            selection=self.selection,
-            git_dirty=env.git_dirty if env is not None else None,
-        )
+        env = recording.info.environment if recording is not None and recording.info is not None else {}
+        branch, dirty = env.get("git_branch"), env.get("git_dirty")
+        return RunLabel(branch=branch, selection=self.selection, git_dirty=dirty)
 
     @pytest.hookimpl(trylast=True)
     def pytest_uok_summary(self, config: pytest.Config, summary: Summary) -> None:
@@ -102,6 +105,8 @@ class HistoryPlugin:
         tests = recording.entries()
         if not tests:
             return
+        from pytest_uok.core.history import update_store  # loads the models: at the end only
+
         try:
             with paused_gc():  # the history of every test: a burst of acyclic objects
                 self.problems += update_store(

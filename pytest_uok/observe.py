@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_uok.core.artifacts import SUMMARY
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.gc_pause import paused_gc
+from pytest_uok.core.runinfo import SUMMARY
 from pytest_uok.core.settings import Settings
 from pytest_uok.recording import RecordingPlugin
 

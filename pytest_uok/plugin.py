@@ -1,39 +1,35 @@
-"""The pytest entry point (``uok``): options, hooks, and one plugin object per concern that is on."""
+"""The pytest entry point (``uok``): options, hooks, and one plugin object per concern that is on.
+
+The concerns that are off are not even imported, and none of the ones a plain session needs
+loads an artifact model before the session ends (see core/runinfo): what a session imports
+early stays in memory for the whole run, walked by every full garbage collection.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_uok import history, hookspecs, newtests, options, shard, triage
+from pytest_uok import history, hookspecs, options, shard
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.readback import load_failed_selection
 from pytest_uok.core.settings import Settings
 from pytest_uok.failure_facts import FailureFactsPlugin
 from pytest_uok.observe import ObservePlugin
-from pytest_uok.policy_setup import POLICY_PLUGIN_NAMES, configure_policy
+from pytest_uok.policy_setup import configure_policy
 from pytest_uok.recording import RecordingPlugin
-from pytest_uok.rerun import RerunFromPlugin
 from pytest_uok.stash import RECORDING, SETTINGS
 from pytest_uok.termination import SigtermInterrupt
 from pytest_uok.xdist_role import is_xdist_worker
 
-#: The names our plugin objects are registered under, unregistered again at unconfigure.
-PLUGIN_NAMES = (
-    "uok-failure-facts",
-    "uok-recording",
-    "uok-rerun",
-    "uok-gating",
-    "uok-sigterm",
-    *POLICY_PLUGIN_NAMES,
-    shard.PLUGIN_NAME,
-    "uok-observe",
-    triage.PLUGIN_NAME,
-    history.PLUGIN_NAME,
-    newtests.PLUGIN_NAME,
-)
+if TYPE_CHECKING:
+    from pytest_uok.triage import TriageOptions
+
+#: Every plugin object of ours is registered under a name with this prefix (unregistered at
+#: unconfigure); the entry point itself is ``uok``.
+PLUGIN_PREFIX = "uok-"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,6 +52,9 @@ def pytest_configure(config: pytest.Config) -> None:
     pm = config.pluginmanager
     pm.register(FailureFactsPlugin(), "uok-failure-facts")
     if settings.rerun_from is not None:
+        from pytest_uok.core.readback import load_failed_selection
+        from pytest_uok.rerun import RerunFromPlugin
+
         try:
             selection = load_failed_selection(_as_typed(config, settings.rerun_from))
         except UokInputError as exc:
@@ -94,10 +93,23 @@ def _configure_history(
     return plugin
 
 
-def _configure_triage(config: pytest.Config, settings: Settings, kept: history.HistoryPlugin | None) -> None:
+def _triage_options(config: pytest.Config) -> TriageOptions | None:
+    """The diff settings, None (and nothing of the triage imported) when no baseline is asked for."""
+    value, _ = options.raw_value(config, "uok_diff_from")
+    if not value:
+        return None
+    from pytest_uok import triage
+
     opts = triage.resolve(config)
-    if opts.diff_from is None and not opts.last:
+    return None if opts.diff_from is None and not opts.last else opts
+
+
+def _configure_triage(config: pytest.Config, settings: Settings, kept: history.HistoryPlugin | None) -> None:
+    opts = _triage_options(config)
+    if opts is None:
         return
+    from pytest_uok import triage
+
     if not settings.artifacts:
         raise pytest.UsageError(
             f"pytest-uok: {opts.source} writes triage_diff.json, so it cannot be combined with "
@@ -120,9 +132,11 @@ def _configure_new_tests(config: pytest.Config, base_out: Path) -> None:
     retries, _ = options.raw_value(config, "uok_new_test_retries")
     if not retries:
         return
+    from pytest_uok import newtests
+
     known_from = history.resolve(config, base_out).path
-    baseline = triage.resolve(config).diff_from
-    plugin = newtests.NewTestsPlugin(config, retries, known_from, baseline)
+    opts = _triage_options(config)
+    plugin = newtests.NewTestsPlugin(config, retries, known_from, opts.diff_from if opts else None)
     config.pluginmanager.register(plugin, newtests.PLUGIN_NAME)
 
 
@@ -138,7 +152,7 @@ def _as_typed(config: pytest.Config, path: Path) -> Path:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for name in PLUGIN_NAMES:
-        plugin = config.pluginmanager.get_plugin(name)
-        if plugin is not None:
-            config.pluginmanager.unregister(plugin)
+    pm = config.pluginmanager
+    for name, plugin in list(pm.list_name_plugin()):
+        if name.startswith(PLUGIN_PREFIX) and plugin is not None:
+            pm.unregister(plugin)

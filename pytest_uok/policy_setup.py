@@ -5,24 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_uok import options
-from pytest_uok.classification import ClassificationPlugin, suite_reporting
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.policy import DEFAULT_POLICY, Policy, load_policy
-from pytest_uok.protection import REPORTS_PLUGIN_NAME, ProtectionPlugin
+from pytest_uok.core.settings import DEFAULT_POLICY
+from pytest_uok.protection import ProtectionPlugin
 from pytest_uok.reruns import RerunPlugin
 
-#: The names the policy concerns' plugin objects are registered under.
-POLICY_PLUGIN_NAMES = (
-    "uok-classification",
-    "uok-suite-reports",
-    "uok-protection",
-    REPORTS_PLUGIN_NAME,
-    "uok-reruns",
-)
+if TYPE_CHECKING:
+    from pytest_uok.core.policy import Policy
 
 
 @dataclass
@@ -114,6 +108,15 @@ def resolve_policy(config: pytest.Config) -> PolicyContext:
     return ctx
 
 
+def load_policy(path: Path, waiver_max_days: int | None = None) -> Policy | None:
+    """The policy file's policy; the policy models load only when there is a file to read."""
+    if not path.exists():
+        return None
+    from pytest_uok.core.policy import load_policy as load
+
+    return load(path, waiver_max_days=waiver_max_days)
+
+
 def _unreadable(path: Path) -> bool:
     try:
         with path.open("rb"):
@@ -132,6 +135,8 @@ def configure_policy(config: pytest.Config) -> None:
     ctx = resolve_policy(config)
     pm = config.pluginmanager
     if ctx.policy is not None or ctx.error is not None:
+        from pytest_uok.classification import ClassificationPlugin, suite_reporting
+
         pm.register(ClassificationPlugin(config, ctx), "uok-classification")
         reporting = suite_reporting(config) if ctx.policy is not None else None
         if reporting is not None:

@@ -7,20 +7,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from pydantic import ValidationError
 
-from pytest_uok.core import artifacts as art
 from pytest_uok.core.attempts import RERUN, AttemptState, decide
-from pytest_uok.core.models.summary import FlakyTest, Summary
-from pytest_uok.core.policy import QuarantineEntry
-from pytest_uok.core.quarantine import Cover, Protections, quarantine_snippet, suggest_category
 from pytest_uok.core.records import TestRecord
-from pytest_uok.core.runview import WAIVER_AUDIT
-from pytest_uok.core.waivers import build_audit
+from pytest_uok.core.runinfo import WAIVER_AUDIT
 from pytest_uok.stash import ITEM_ATTEMPT, ITEM_QUARANTINE, ITEM_WAIVER, RECORDING
 from pytest_uok.xdist_role import is_xdist_controller
 
 if TYPE_CHECKING:
+    # Loaded where a policy, a conftest's quarantine or the end of the session needs them:
+    # always registered, this plugin must not load the models into every session's start.
+    from pytest_uok.core.models.summary import FlakyTest, Summary
+    from pytest_uok.core.policy import QuarantineEntry
+    from pytest_uok.core.quarantine import Cover, Protections
     from pytest_uok.policy_setup import PolicyContext
 
 #: How pytest's terminal shows the categories this plugin gives reports.
@@ -54,7 +53,11 @@ class ProtectionPlugin:
     def __init__(self, config: pytest.Config, ctx: PolicyContext) -> None:
         self.config = config
         self.ctx = ctx
-        self.protections = Protections(ctx.policy, ctx.today) if ctx.policy is not None else None
+        self.protections: Protections | None = None
+        if ctx.policy is not None:
+            from pytest_uok.core.quarantine import Protections
+
+            self.protections = Protections(ctx.policy, ctx.today)
         self.protected: list[ProtectedFailure] = []
         self.unprotected: list[tuple[str, dict[str, Any]]] = []
         self.released: list[str] = []
@@ -98,6 +101,8 @@ class ProtectionPlugin:
                 item.stash[ITEM_WAIVER] = protections.waiver_cover(item.nodeid)
             elif entry is not None:
                 # A conftest may quarantine a test even without a policy file.
+                from pytest_uok.core.quarantine import Protections
+
                 item.stash[ITEM_QUARANTINE] = Protections.for_entry(entry, self.ctx.today)
                 self.listen()
 
@@ -109,6 +114,10 @@ class ProtectionPlugin:
     def _as_entry(item: pytest.Item, chosen: Any) -> QuarantineEntry | None:
         if chosen is None or chosen is False:
             return None
+        from pydantic import ValidationError
+
+        from pytest_uok.core.policy import QuarantineEntry
+
         if isinstance(chosen, QuarantineEntry):
             return chosen
         try:
@@ -127,6 +136,9 @@ class ProtectionPlugin:
     def flaky_tests(self) -> list[FlakyTest]:
         if self._flaky is not None:
             return self._flaky
+        from pytest_uok.core.models.summary import FlakyTest
+        from pytest_uok.core.quarantine import quarantine_snippet, suggest_category
+
         recording = self.config.stash.get(RECORDING, None)
         found: list[FlakyTest] = []
         if recording is not None:
@@ -170,9 +182,12 @@ class ProtectionPlugin:
             nodeid: rec.outcome if isinstance(rec, TestRecord) else "passed"
             for nodeid, rec in recording.recorder.tests()
         }
+        from pytest_uok.core.artifacts import write_model
+        from pytest_uok.core.waivers import build_audit
+
         audit = build_audit(policy, self.ctx.today, recording.run_id, outcomes)
         audit.policy_path = self.ctx.shown_path(self.config.rootpath)
-        error = art.write_model(recording.out_dir, WAIVER_AUDIT, audit)
+        error = write_model(recording.out_dir, WAIVER_AUDIT, audit)
         if error:
             recording.write_errors.append(error)
 

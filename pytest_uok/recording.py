@@ -13,22 +13,23 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_uok.core import artifacts as art
+from pytest_uok.core import runinfo as run
 from pytest_uok.core.atomic import ensure_artifact_folder
 from pytest_uok.core.commands import Launcher, kept_options, launcher_argv0
 from pytest_uok.core.environment import allowed_variables, branch_name, git_state, platform_string
 from pytest_uok.core.events import EventStream
 from pytest_uok.core.gc_pause import paused_gc
-from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
-from pytest_uok.core.models.environment import EnvironmentBlock
-from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.outcomes import FAILING_OUTCOMES, PROTECTED_OUTCOMES
 from pytest_uok.core.records import RunRecorder, TestRecord
 from pytest_uok.core.redact import Redactor
 from pytest_uok.core.sanitize import printable
 from pytest_uok.core.settings import Settings
+from pytest_uok.core.summary_file import summary_values, write_summary
 
 if TYPE_CHECKING:
+    # The artifact models load when the artifacts are built, at session end (see core/runinfo).
+    from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
+    from pytest_uok.core.models.summary import Summary
     from pytest_uok.core.runview import TestFacts
     from pytest_uok.core.summary_file import EntryView
 
@@ -95,8 +96,9 @@ class RecordingPlugin:
         self.redactor = Redactor(os.environ, max_chars=settings.excerpt_chars)
         self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
         self.started_at = datetime.now(timezone.utc)
-        self.shard = ShardContext()
-        self.info: art.RunInfo | None = None
+        #: The shard's context, set by the shard plugin (None: not sharded).
+        self.shard: ShardContext | None = None
+        self.info: run.RunInfo | None = None
         self.events: EventStream | None = None
         self.write_errors: list[str] = []
         self.internal_errors: list[str] = []
@@ -133,25 +135,27 @@ class RecordingPlugin:
             invocation_dir=str(params.dir),
         )
 
-    def _environment(self) -> EnvironmentBlock:
+    def _environment(self) -> dict[str, Any]:
+        """The fields of the environment block (``EnvironmentBlock``), as plain values."""
         git = git_state(str(self.config.rootpath))
         seed = getattr(self.config.option, "randomly_seed", None)
         workers = getattr(self.config.option, "numprocesses", None)
-        return EnvironmentBlock(
-            git_sha=git.sha,
-            git_dirty=git.dirty,
-            git_branch=branch_name(git.branch),
-            python=sys.version.split()[0],
-            pytest=pytest.__version__,
-            platform=platform_string(),
-            plugins=_plugin_names(self.config),
-            seed=seed if isinstance(seed, int) else None,
-            xdist_workers=workers if isinstance(workers, int) else None,
-            shard_kind=self.shard.kind,
-            shard_index=self.shard.index,
-            shard_total=self.shard.total,
-            rootdir=str(self.config.rootpath),
-        )
+        shard = self.shard
+        return {
+            "git_sha": git.sha,
+            "git_dirty": git.dirty,
+            "git_branch": branch_name(git.branch),
+            "python": sys.version.split()[0],
+            "pytest": pytest.__version__,
+            "platform": platform_string(),
+            "plugins": _plugin_names(self.config),
+            "seed": seed if isinstance(seed, int) else None,
+            "xdist_workers": workers if isinstance(workers, int) else None,
+            "shard_kind": shard.kind if shard is not None else "none",
+            "shard_index": shard.index if shard is not None else 0,
+            "shard_total": shard.total if shard is not None else 1,
+            "rootdir": str(self.config.rootpath),
+        }
 
     # -- session hooks ------------------------------------------------------------------
 
@@ -173,7 +177,7 @@ class RecordingPlugin:
             self.internal_error("starting the run record", exc)
 
     def _start(self) -> None:
-        self.info = art.RunInfo(
+        self.info = run.RunInfo(
             run_id=self.run_id,
             started_at=self.started_at,
             rootdir=str(self.config.rootpath),
@@ -187,17 +191,18 @@ class RecordingPlugin:
         )
         if not self.settings.artifacts:
             return
-        self.events = EventStream(self.out_dir / art.EVENTS, self.run_id, self.redactor.scrub)
+        self.events = EventStream(self.out_dir / run.EVENTS, self.run_id, self.redactor.scrub)
         try:
             ensure_artifact_folder(self.out_dir)
         except OSError as exc:
             self.write_errors.append(f"could not create {self.out_dir}: {exc.strerror or exc}")
             return
+        env = self.info.environment
         self.events.emit(
             "session_start",
             invocation=self.info.invocation,
             rootdir=self.info.rootdir,
-            shard={"index": self.shard.index, "total": self.shard.total},
+            shard={"index": env["shard_index"], "total": env["shard_total"]},
         )
         self._write_summary_only(complete=False)
 
@@ -299,8 +304,10 @@ class RecordingPlugin:
     def finish(self, status: int, interrupted: bool, complete: bool) -> None:
         if not self.settings.artifacts or self.info is None:
             return
+        from pytest_uok.core import artifacts as art  # the models load here, at the end
+
         self._set_aside_unfinished()
-        end = art.RunEnd(
+        end = run.RunEnd(
             finished_at=datetime.now(timezone.utc),
             exit_status=status,
             interrupted=interrupted,
@@ -318,7 +325,7 @@ class RecordingPlugin:
         # and a run killed while writing leaves the provisional summary (complete: false).
         order = list(models)
         summary = models.pop(art.SUMMARY)
-        assert isinstance(summary, Summary)
+        assert isinstance(summary, art.Summary)
         errors = art.write_models(self.out_dir, models, self.redactor.scrub)
         if errors:
             summary.complete = False
@@ -347,7 +354,9 @@ class RecordingPlugin:
             )
             self.write_errors.extend(e for e in self.events.errors if e not in self.write_errors)
 
-    def build_models(self, end: art.RunEnd) -> dict[str, ArtifactModelBase]:
+    def build_models(self, end: run.RunEnd) -> dict[str, ArtifactModelBase]:
+        from pytest_uok.core import artifacts as art
+
         assert self.info is not None
         hook = self.config.hook.pytest_uok_summary
         # Our own implementations read the records; a test entry per test is built only for
@@ -396,10 +405,11 @@ class RecordingPlugin:
     def _write_summary_only(self, complete: bool) -> None:
         if self.info is None:
             return
-        end = art.RunEnd(None, None, False, complete, self.internal_errors)
+        end = run.RunEnd(None, None, False, complete, self.internal_errors)
         aside = self._set_aside_unfinished()
-        summary: Summary = art.build_summary(self.info, self.recorder, end, with_tests=False)
-        error, _ = art.write_summary(self.out_dir, summary, self.recorder, self.redactor.scrub)
+        # From plain values, laid out as the model would write them: no model loads for it.
+        values = summary_values(self.info, self.recorder, end)
+        error, _ = write_summary(self.out_dir, values, self.recorder, self.redactor.scrub)
         self.recorder.records.update(aside)
         if error and error not in self.write_errors:
             self.write_errors.append(error)

@@ -8,7 +8,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,13 +25,14 @@ from pytest_uok.core.durations import (
 )
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.estimates import file_key
-from pytest_uok.core.models.common import ShardContext
-from pytest_uok.core.models.shard import ShardManifest
 from pytest_uok.core.records import TestRecord
-from pytest_uok.core.shard_select import owned_failures
 from pytest_uok.core.shard_spec import ShardSpec, ci_shard_conflicts, shard_from_ci
 from pytest_uok.core.sharding import digest_ids, file_shard, module_plan, partition, weigh
 from pytest_uok.stash import RECORDING
+
+if TYPE_CHECKING:
+    # Loaded when a shard is actually split: a session that is not sharded loads no model early.
+    from pytest_uok.core.models.shard import ShardManifest
 
 #: The name the plugin object is registered under.
 PLUGIN_NAME = "uok-shard"
@@ -113,6 +114,8 @@ class ShardPlugin:
         self.ci_notes = ci_shard_conflicts(os.environ) if self.spec is None else []
         if self.spec is not None and rerun_from is not None:
             try:
+                from pytest_uok.core.shard_select import owned_failures
+
                 self.owned = owned_failures(rerun_from, self.spec)
             except UokInputError as exc:
                 raise pytest.UsageError(
@@ -128,6 +131,8 @@ class ShardPlugin:
                 Path(self.spec.status_file).touch()
         recording = config.stash.get(RECORDING, None)
         if recording is not None and self.spec is not None:
+            from pytest_uok.core.models.common import ShardContext
+
             recording.shard = ShardContext(
                 kind=opts.by,  # type: ignore[arg-type]
                 index=self.spec.index,
@@ -203,6 +208,8 @@ class ShardPlugin:
         self._publish()
 
     def _manifest(self, mine: list[str], deselected: int, universe: list[str] | None) -> ShardManifest:
+        from pytest_uok.core.models.shard import ShardManifest
+
         assert self.spec is not None
         weights, unknown = weigh(mine, self.durations)
         self.selected = len(mine)
@@ -243,6 +250,8 @@ class ShardPlugin:
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         data = getattr(node, "workeroutput", {}).get(WORKER_MANIFEST)
         if data and self.manifest is not None and self.manifest.universe_count is None:
+            from pytest_uok.core.models.shard import ShardManifest
+
             worker = ShardManifest.model_validate(data)
             self.manifest = self.manifest.model_copy(
                 update={

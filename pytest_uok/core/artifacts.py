@@ -2,104 +2,48 @@
 
 from __future__ import annotations
 
-import os
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from pytest_uok.core.atomic import atomic_write_text, ensure_artifact_folder
-from pytest_uok.core.commands import Launcher
 from pytest_uok.core.digest import build_digest
-from pytest_uok.core.models.common import ArtifactModelBase, ShardContext
+from pytest_uok.core.models.common import ArtifactModelBase
 from pytest_uok.core.models.digest import FailureDigest
-from pytest_uok.core.models.environment import EnvironmentArtifact, EnvironmentBlock
+from pytest_uok.core.models.environment import EnvironmentArtifact
 from pytest_uok.core.models.replay import FailedSuite, ReplayBundle
-from pytest_uok.core.models.shard import ShardManifest
-from pytest_uok.core.models.summary import (
-    Attempt,
-    CollectionError,
-    ReplayPointer,
-    SubtestTally,
-    Summary,
-    TerminalCounts,
-    TestEntry,
-)
-from pytest_uok.core.outcomes import ALL_OUTCOMES, FAILING_OUTCOMES
+from pytest_uok.core.models.summary import Attempt, SubtestTally, Summary, TestEntry
 from pytest_uok.core.records import RunRecorder, TestRecord
 from pytest_uok.core.redact import Redactor
+from pytest_uok.core.runinfo import (
+    ENVIRONMENT,
+    EVENTS,
+    FAILURE_DIGEST,
+    REPLAY_BUNDLE,
+    SUMMARY,
+    RunEnd,
+    RunInfo,
+)
 from pytest_uok.core.sanitize import dumps_clean
-from pytest_uok.core.summary_file import summary_chunks, write_summary_text
+from pytest_uok.core.summary_file import summary_values, write_summary
 
-SUMMARY = "summary.json"
-REPLAY_BUNDLE = "replay_bundle.json"
-FAILURE_DIGEST = "failure_digest.json"
-ENVIRONMENT = "environment.json"
-EVENTS = "events.jsonl"
-
-_TERMINAL_KEYS = {
-    "passed": "passed",
-    "failed": "failed",
-    "error": "errors",
-    "skipped": "skipped",
-    "xfailed": "xfailed",
-    "xpassed": "xpassed",
-    "deselected": "deselected",
-    "subtests passed": "subtests_passed",
-    "subtests failed": "subtests_failed",
-    "subtests skipped": "subtests_skipped",
-}
-
-
-@dataclass
-class RunInfo:
-    """What is known about a run when it starts."""
-
-    run_id: str
-    started_at: datetime
-    rootdir: str
-    invocation: list[str]
-    launcher: Launcher
-    environment: EnvironmentBlock
-    shard: ShardContext
-    out_dir: Path
-    variables: dict[str, str] = field(default_factory=dict)
-    #: The shard's manifest, set after collection when the run is sharded.
-    manifest: ShardManifest | None = None
-
-    def brief_manifest(self) -> ShardManifest | None:
-        """The manifest without its node id list (digest and count), for the smaller artifacts."""
-        return None if self.manifest is None else self.manifest.model_copy(update={"nodeids": None})
-
-    def relpath(self, name: str) -> str:
-        """An artifact's path as a replay command run from the invocation folder names it."""
-        return os.path.relpath(self.out_dir / name, self.launcher.invocation_dir)
-
-    def runner_command(self) -> str:
-        return self.launcher.rerun_command(self.relpath(SUMMARY))
-
-
-@dataclass
-class RunEnd:
-    """How a run ended (or that it has not yet)."""
-
-    finished_at: datetime | None
-    exit_status: int | None
-    interrupted: bool
-    complete: bool
-    internal_errors: list[str] = field(default_factory=list)
-
-
-def terminal_counts(counts: Counter[str]) -> TerminalCounts:
-    known: dict[str, int] = {}
-    other: dict[str, int] = {}
-    for key, value in counts.items():
-        if key in _TERMINAL_KEYS:
-            known[_TERMINAL_KEYS[key]] = value
-        elif value:
-            other[key] = value
-    return TerminalCounts(other=other, **known)
+__all__ = [
+    "ENVIRONMENT",
+    "EVENTS",
+    "FAILURE_DIGEST",
+    "REPLAY_BUNDLE",
+    "SUMMARY",
+    "RunEnd",
+    "RunInfo",
+    "Summary",
+    "build_environment",
+    "build_failure_digest",
+    "build_replay_bundle",
+    "build_summary",
+    "dump",
+    "write_model",
+    "write_models",
+    "write_summary",
+]
 
 
 def _entry(rec: TestRecord) -> TestEntry:
@@ -137,47 +81,10 @@ def build_summary(info: RunInfo, recorder: RunRecorder, end: RunEnd, with_tests:
     A session writes the entries straight from the records (``write_summary``), and builds a
     ``TestEntry`` per test only when a ``pytest_uok_summary`` hook of someone else may read them.
     """
-    outcomes: Counter[str] = Counter()
-    failed: list[str] = []
-    for nodeid, value in recorder.tests():
-        outcome = value.outcome if isinstance(value, TestRecord) else "passed"
-        outcomes[outcome] += 1
-        if outcome in FAILING_OUTCOMES:
-            failed.append(nodeid)
-    finished = end.finished_at
-    duration = (finished - info.started_at).total_seconds() if finished else 0.0
-    has_failures = bool(failed or recorder.collection_failures)
-    return Summary.model_construct(
-        schema_="uok.summary.v1",
-        run_id=info.run_id,
-        started_at=info.started_at,
-        finished_at=finished,
-        duration_s=max(duration, 0.0),
-        exit_status=end.exit_status,
-        interrupted=end.interrupted,
-        complete=end.complete,
-        internal_errors=list(end.internal_errors),
-        rootdir=info.rootdir,
-        invocation=list(info.invocation),
-        git_sha=info.environment.git_sha,
-        counts=terminal_counts(recorder.counts),
-        outcomes={k: outcomes[k] for k in ALL_OUTCOMES if outcomes.get(k)},
-        suites={},
-        passed_suites=0,
-        total_suites=0,
-        failed_names=failed,
-        collection_errors=[
-            CollectionError.model_construct(nodeid=c.nodeid, message=c.message[:2000])
-            for c in recorder.collection_failures
-        ],
-        shard=info.shard,
-        manifest=info.manifest,
-        shards=[],
-        replay_bundle=ReplayPointer.model_construct(
-            one_command_replay=info.runner_command() if has_failures else None
-        ),
-        tests=[_entry(r) for r in recorder.records.values()] if with_tests else [],
-    )
+    summary = Summary.model_validate(summary_values(info, recorder, end))
+    if with_tests:
+        summary.tests = [_entry(r) for r in recorder.records.values()]
+    return summary
 
 
 def build_replay_bundle(info: RunInfo, recorder: RunRecorder) -> ReplayBundle:
@@ -205,7 +112,7 @@ def build_replay_bundle(info: RunInfo, recorder: RunRecorder) -> ReplayBundle:
         one_command_replay=info.runner_command() if has_failures else None,
         failed_names=[r.nodeid for r in failed]
         + [c.nodeid for c in recorder.collection_failures if c.nodeid],
-        environment=info.environment,
+        environment=info.environment_block(),
         failed_suites=suites,
         manifest=info.brief_manifest(),
     )
@@ -214,8 +121,8 @@ def build_replay_bundle(info: RunInfo, recorder: RunRecorder) -> ReplayBundle:
 def build_environment(info: RunInfo) -> EnvironmentArtifact:
     return EnvironmentArtifact(
         run_id=info.run_id,
-        environment=info.environment,
-        shard=info.shard,
+        environment=info.environment_block(),
+        shard=info.shard_context(),
         variables=info.variables,
         manifest=info.brief_manifest(),
     )
@@ -233,10 +140,10 @@ def build_failure_digest(info: RunInfo, recorder: RunRecorder, redactor: Redacto
 
 
 def dump(model: ArtifactModelBase) -> str:
-    return _dump(model)[0]
+    return dump_checked(model)[0]
 
 
-def _dump(model: ArtifactModelBase) -> tuple[str, bool]:
+def dump_checked(model: ArtifactModelBase) -> tuple[str, bool]:
     """The model's JSON text, and False when text in it had to be repaired to be written."""
     try:
         return model.model_dump_json(by_alias=True, indent=1, warnings=False) + "\n", True
@@ -245,29 +152,6 @@ def _dump(model: ArtifactModelBase) -> tuple[str, bool]:
         # encode; the slow path replaces them rather than losing the artifact.
         data = model.model_dump(mode="json", by_alias=True, warnings=False)
         return dumps_clean(data, indent=1) + "\n", False
-
-
-def write_summary(
-    folder: Path,
-    summary: Summary,
-    recorder: RunRecorder | None,
-    scrub: Callable[[str], str] | None = None,
-) -> tuple[str | None, bool]:
-    """Write summary.json, its entries from ``recorder`` when given (``summary`` then has none).
-
-    Returns an error line (None when written) and whether the file holds exactly what
-    ``summary`` and ``recorder`` say: False when the last redaction pass or the repair of
-    unencodable text changed it, or when the entries came from the model.
-    """
-    if recorder is None:
-        return write_model(folder, SUMMARY, summary, scrub), False
-    path = folder / SUMMARY
-    try:
-        header, exact = _dump(summary)
-        exact = write_summary_text(path, summary_chunks(header, recorder), scrub) and exact
-    except OSError as exc:
-        return f"could not write {path}: {exc.strerror or exc}", False
-    return None, exact
 
 
 def write_model(

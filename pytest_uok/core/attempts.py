@@ -9,8 +9,10 @@ however many attempts it took.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pytest_uok.core.quarantine import Cover
+if TYPE_CHECKING:
+    from pytest_uok.core.quarantine import Cover
 
 #: The outcome a protected failure gets, by the kind of entry that protects it.
 PROTECTED_OUTCOME = {"quarantine": "quarantined", "waiver": "waived"}

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from pytest_uok.core.artifacts import dump
 from pytest_uok.core.atomic import atomic_write_text, lock_for
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.models.shard import DurationEntry, DurationsStore
-from pytest_uok.core.readback import describe_validation_error
+
+if TYPE_CHECKING:
+    # Loaded where a store is read or written: a session without sharding loads no model early.
+    from pytest_uok.core.models.shard import DurationEntry
 
 #: pytest-split's file name, read when the configured store does not exist yet.
 PYTEST_SPLIT_FILE = ".test_durations"
@@ -43,6 +43,11 @@ class LoadedDurations:
 
 def parse_store(path: Path, text: str, today: date) -> LoadedDurations:
     """The entries of a store's text; UokInputError naming the file and field if it is not one."""
+    from pydantic import ValidationError
+
+    from pytest_uok.core.models.shard import DurationEntry, DurationsStore
+    from pytest_uok.core.readback import describe_validation_error
+
     try:
         # Our own store straight from its text: a third of the time of parsing, then validating.
         return LoadedDurations(dict(DurationsStore.model_validate_json(text).tests), path, flat=False)
@@ -101,6 +106,8 @@ def updated(
     max_age_days: int = DEFAULT_MAX_AGE_DAYS,
 ) -> dict[str, DurationEntry]:
     """``old`` with ``measured`` written over it and entries older than ``max_age_days`` dropped."""
+    from pytest_uok.core.models.shard import DurationEntry
+
     oldest = today - timedelta(days=max_age_days)
     out = {k: v for k, v in old.items() if v.last_seen >= oldest}
     for nodeid, seconds in measured.items():
@@ -111,6 +118,9 @@ def updated(
 
 
 def render(entries: Mapping[str, DurationEntry], flat: bool, now: datetime) -> str:
+    from pytest_uok.core.artifacts import dump
+    from pytest_uok.core.models.shard import DurationsStore
+
     if flat:
         return json.dumps({k: entries[k].duration_s for k in sorted(entries)}, indent=1) + "\n"
     store = DurationsStore.model_construct(

@@ -30,13 +30,16 @@ from pytest_uok.core.models.history import (
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.outcomes import FAILING_OUTCOMES
 from pytest_uok.core.readback import describe_validation_error, read_json_object, schema_of
+from pytest_uok.core.runinfo import DEFAULT_HISTORY_RUNS
+from pytest_uok.core.runinfo import HISTORY as RUN_HISTORY
 from pytest_uok.core.triage import Observation, Snapshot
 
 if TYPE_CHECKING:
     from pytest_uok.core.runview import TestFacts
 
-HISTORY = "history.json"
-DEFAULT_RUNS = 30
+#: The store's file name, and how many runs it keeps by default (see core/runinfo).
+HISTORY = RUN_HISTORY
+DEFAULT_RUNS = DEFAULT_HISTORY_RUNS
 #: How much the newest run weighs in a test's recent average duration.
 RECENT_WEIGHT = 0.3
 #: Letters of runs in which a test failed at least once (a flaky test failed an attempt).

@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.sanitize import printable
+from pytest_uok.core.settings import DEFAULT_POLICY as DEFAULT_POLICY
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,8 +22,6 @@ else:  # pragma: no cover - exercised on 3.10 only
 #: The first line of a policy file created by ``pytest-uok classify --write`` or ``quarantine add``.
 NEW_FILE_HEADER = "# Test suites, quarantined tests and waivers: reviewed like code (docs/policy.md).\n\n"
 
-#: Where the policy file lives when no option names one, relative to the rootdir.
-DEFAULT_POLICY = "tests/suite_classification.toml"
 
 #: The flaky-test taxonomy, each category with the kind of cause it stands for.
 TAXONOMY: dict[str, str] = {

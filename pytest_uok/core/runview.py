@@ -23,13 +23,13 @@ from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.outcomes import PROTECTED_OUTCOMES
 from pytest_uok.core.readback import load_artifact, read_json_object, validate
+from pytest_uok.core.runinfo import FAILURE_DIGEST as FAILURE_DIGEST
+from pytest_uok.core.runinfo import REPLAY_BUNDLE as REPLAY_BUNDLE
+from pytest_uok.core.runinfo import SUMMARY as SUMMARY
+from pytest_uok.core.runinfo import WAIVER_AUDIT as WAIVER_AUDIT
 from pytest_uok.core.triage import TRIAGE_DIFF
 
-SUMMARY = "summary.json"
-FAILURE_DIGEST = "failure_digest.json"
-REPLAY_BUNDLE = "replay_bundle.json"
 VERDICT = "verdict.json"
-WAIVER_AUDIT = "waiver_audit.json"
 GATE_BREAKERS = "gate_breakers.json"
 
 #: Circuit-breaker states and the number each is exported as.

@@ -1,4 +1,7 @@
-"""The JSON Schema files shipped in the package, generated from the artifact models."""
+"""The JSON Schema files shipped in the package, generated from the artifact models.
+
+Reading a shipped schema needs no model: sessions read the summary's before any model is loaded.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pytest_uok.core.models import ARTIFACT_MODELS
-
 #: Where the generated schema files live inside the installed package.
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
 def generated() -> dict[str, str]:
     """Every schema file's name and text, freshly generated from the models."""
+    from pytest_uok.core.models import ARTIFACT_MODELS
+
     out: dict[str, str] = {}
     for model in ARTIFACT_MODELS.values():
         schema = model.model_json_schema(by_alias=True, mode="serialization")
@@ -53,4 +56,6 @@ def shipped(schema_id: str) -> dict[str, Any]:
 
 def schema_for_file(name: str) -> str:
     """The schema id of an artifact file name, e.g. ``summary.json`` -> ``uok.summary.v1``."""
+    from pytest_uok.core.models import ARTIFACT_MODELS
+
     return ARTIFACT_MODELS[name].SCHEMA_ID

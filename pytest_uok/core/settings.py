@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Where the policy file lives when no option names one, relative to the rootdir.
+DEFAULT_POLICY = "tests/suite_classification.toml"
+
 
 @dataclass(frozen=True)
 class Settings:

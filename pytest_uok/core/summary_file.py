@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from itertools import islice
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_uok.core.atomic import atomic_write_chunks
+from pytest_uok.core.outcomes import ALL_OUTCOMES, FAILING_OUTCOMES
 from pytest_uok.core.records import RunRecorder, SubtestRecord, TestRecord
+from pytest_uok.core.runinfo import RunEnd, RunInfo, count_values
 from pytest_uok.core.sanitize import clean_text
+from pytest_uok.core.schema_files import shipped
+
+if TYPE_CHECKING:
+    from pytest_uok.core.models.summary import Summary
+
+SUMMARY_SCHEMA = "uok.summary.v1"
 
 #: How the empty test list of the header's dump looks; the entries are spliced in there.
 _EMPTY_TESTS = '\n "tests": []'
@@ -44,6 +53,137 @@ def float_text(value: float) -> str:
 
 def _str(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
+
+
+def datetime_text(value: datetime) -> str:
+    """A datetime as pydantic's JSON serializer spells it (UTC as ``Z``), quoted."""
+    text = value.isoformat()
+    if value.utcoffset() == timedelta(0):
+        text = text[: -len("+00:00")] + "Z"
+    return f'"{text}"'
+
+
+# -- the header without the models ------------------------------------------------------------
+#
+# The summary written when a session starts, and at its checkpoints, comes from plain values
+# laid out by the shipped JSON Schema (which is generated from the models, field order and
+# defaults included): sessions load no model before their end. A test keeps the layout equal
+# to the models' own dump.
+
+
+def _ref(node: dict[str, Any]) -> str | None:
+    """The definition an object-valued schema node refers to (directly or as an optional)."""
+    for option in (node, *node.get("anyOf", ())):
+        ref = option.get("$ref")
+        if isinstance(ref, str):
+            return ref.rsplit("/", 1)[-1]
+    return None
+
+
+def _default(node: dict[str, Any], defs: dict[str, Any]) -> Any:
+    if "default" in node:
+        return node["default"]
+    ref = _ref(node)
+    if ref is not None:
+        return {}  # a nested model made by its default factory: its own defaults
+    kind = node.get("type")
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {}
+    raise KeyError("no default")
+
+
+def _layout(value: Any, node: dict[str, Any], defs: dict[str, Any], level: int) -> str:
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return float_text(value)
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, datetime):
+        return datetime_text(value)
+    if hasattr(value, "model_dump"):  # a model given as such (a shard's context, its manifest)
+        value = value.model_dump(by_alias=True)
+    pad, inner = " " * level, " " * (level + 1)
+    if isinstance(value, dict):
+        ref = _ref(node)
+        if ref is not None:
+            definition = defs[ref]
+            props = definition["properties"]
+            keys = definition.get("required", list(props))
+            pairs = [(k, value[k] if k in value else _default(props[k], defs), props[k]) for k in keys]
+        else:
+            item = node.get("additionalProperties", {})
+            pairs = [(k, v, item if isinstance(item, dict) else {}) for k, v in value.items()]
+        if not pairs:
+            return "{}"
+        body = ",\n".join(
+            f"{inner}{encode_basestring(str(k))}: {_layout(v, n, defs, level + 1)}" for k, v, n in pairs
+        )
+        return f"{{\n{body}\n{pad}}}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        item = node.get("items", {})
+        body = ",\n".join(f"{inner}{_layout(v, item, defs, level + 1)}" for v in value)
+        return f"[\n{body}\n{pad}]"
+    raise TypeError(f"cannot write {type(value).__name__} into summary.json")
+
+
+def header_text(values: dict[str, Any]) -> str:
+    """summary.json without its entries, as the model would dump it, from ``summary_values``."""
+    schema = shipped(SUMMARY_SCHEMA)
+    root = {"$ref": "#/$defs/Summary"}
+    defs = {**schema.get("$defs", {}), "Summary": schema}
+    return _layout(values, root, defs, 0) + "\n"
+
+
+def summary_values(info: RunInfo, recorder: RunRecorder, end: RunEnd) -> dict[str, Any]:
+    """summary.json's fields that the run fills (every other has its default), without its tests.
+
+    Plain values, by the field names the file uses; ``Summary.model_validate`` makes the model.
+    """
+    outcomes: dict[str, int] = {}
+    failed: list[str] = []
+    for nodeid, value in recorder.tests():
+        outcome = value.outcome if isinstance(value, TestRecord) else "passed"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if outcome in FAILING_OUTCOMES:
+            failed.append(nodeid)
+    finished = end.finished_at
+    duration = (finished - info.started_at).total_seconds() if finished else 0.0
+    has_failures = bool(failed or recorder.collection_failures)
+    values: dict[str, Any] = {
+        "schema": SUMMARY_SCHEMA,
+        "run_id": info.run_id,
+        "started_at": info.started_at,
+        "finished_at": finished,
+        "duration_s": max(duration, 0.0),
+        "exit_status": end.exit_status,
+        "interrupted": end.interrupted,
+        "complete": end.complete,
+        "internal_errors": list(end.internal_errors),
+        "rootdir": info.rootdir,
+        "invocation": list(info.invocation),
+        "git_sha": info.git_sha,
+        "counts": count_values(recorder.counts),
+        "outcomes": {k: outcomes[k] for k in ALL_OUTCOMES if outcomes.get(k)},
+        "failed_names": failed,
+        "collection_errors": [
+            {"nodeid": c.nodeid, "message": c.message[:2000]} for c in recorder.collection_failures
+        ],
+        "manifest": info.manifest,
+        "replay_bundle": {"one_command_replay": info.runner_command() if has_failures else None},
+        "tests": [],
+    }
+    if info.shard is not None:
+        values["shard"] = info.shard
+    return values
 
 
 def _subtests(sub: SubtestRecord) -> str:
@@ -161,6 +301,39 @@ def summary_chunks(header: str, recorder: RunRecorder) -> Iterator[str]:
         yield header
     else:
         yield "\n " + header[cut + len(_EMPTY_TESTS) - 1 :]
+
+
+def write_summary(
+    folder: Path,
+    summary: Summary | dict[str, Any],
+    recorder: RunRecorder | None,
+    scrub: Callable[[str], str] | None = None,
+) -> tuple[str | None, bool]:
+    """Write summary.json, its entries from ``recorder`` when given (``summary`` then has none).
+
+    ``summary`` is the model, or (when a session starts or checkpoints, with no model loaded)
+    its ``summary_values``. Returns an error line (None when written) and whether the file holds
+    exactly what ``summary`` and ``recorder`` say: False when the last redaction pass or the
+    repair of unencodable text changed it, or when the entries came from the model.
+    """
+    from pytest_uok.core.runinfo import SUMMARY
+
+    path = folder / SUMMARY
+    try:
+        if isinstance(summary, dict):
+            header, exact = header_text(summary), True
+        else:
+            from pytest_uok.core.artifacts import dump_checked, write_model
+
+            if recorder is None:
+                return write_model(folder, SUMMARY, summary, scrub), False
+            header, exact = dump_checked(summary)
+        if recorder is None:
+            raise ValueError("summary values without the recorder")
+        exact = write_summary_text(path, summary_chunks(header, recorder), scrub) and exact
+    except OSError as exc:
+        return f"could not write {path}: {exc.strerror or exc}", False
+    return None, exact
 
 
 def write_summary_text(path: Path, chunks: Iterable[str], scrub: Callable[[str], str] | None = None) -> bool:

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from pytest_uok.core import artifacts as art
 from pytest_uok.core.commands import Launcher
 from pytest_uok.core.models.common import ShardContext
-from pytest_uok.core.models.environment import EnvironmentBlock
+from pytest_uok.core.models.shard import ShardManifest
+from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.records import RunRecorder
-from pytest_uok.core.summary_file import float_text
+from pytest_uok.core.summary_file import datetime_text, float_text, header_text, summary_values
 
 PHASES = ("setup", "call", "teardown")
 OUTCOMES = ("passed", "failed", "skipped")
@@ -26,18 +27,16 @@ DURATIONS = st.floats(min_value=0, max_value=1e7, allow_nan=False) | st.sampled_
 )
 
 
-def _info(tmp: Path) -> art.RunInfo:
-    env = EnvironmentBlock(
-        git_sha=None, git_dirty=None, python="3", pytest="9", platform="p", plugins=[], rootdir=str(tmp)
-    )
+def _info(tmp: Path, shard: ShardContext | None = None) -> art.RunInfo:
+    env = {"git_sha": None, "git_dirty": None, "python": "3", "pytest": "9", "platform": "p", "plugins": []}
     return art.RunInfo(
         run_id="r",
         started_at=datetime(2026, 12, 1, tzinfo=timezone.utc),
         rootdir=str(tmp),
         invocation=["-q"],
         launcher=Launcher(argv0=("pytest",), kept=(), rootdir=str(tmp), invocation_dir=str(tmp)),
-        environment=env,
-        shard=ShardContext(),
+        environment={**env, "rootdir": str(tmp)},
+        shard=shard,
         out_dir=tmp,
     )
 
@@ -102,3 +101,46 @@ def test_a_scrubbed_or_repaired_summary_is_not_exact(tmp_path: Path) -> None:
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_floats_are_spelled_as_pydantic_spells_them(value: float) -> None:
     assert float_text(value) == pydantic_core.to_json(value).decode()
+
+
+@given(st.datetimes(timezones=st.just(timezone.utc)) | st.datetimes())
+def test_datetimes_are_spelled_as_pydantic_spells_them(value: datetime) -> None:
+    assert datetime_text(value) == pydantic_core.to_json(value).decode()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    finished=st.none() | st.datetimes(timezones=st.just(timezone.utc)),
+    errors=st.lists(TEXT, max_size=3),
+    failures=st.lists(st.tuples(st.sampled_from(["failed", "error", "skipped"]), TEXT), max_size=3),
+    collection=st.lists(TEXT, max_size=2),
+    sharded=st.booleans(),
+)
+def test_the_header_without_models_is_the_models_dump(
+    tmp_path_factory: pytest.TempPathFactory,
+    finished: datetime | None,
+    errors: list[str],
+    failures: list[tuple[str, str]],
+    collection: list[str],
+    sharded: bool,
+) -> None:
+    """What sessions write before any model is loaded (start, checkpoints) is what the model writes."""
+    tmp = tmp_path_factory.mktemp("h")
+    shard = ShardContext(kind="module", index=1, total=3, source="--uok-shard") if sharded else None
+    info = _info(tmp, shard)
+    if sharded:
+        info.manifest = ShardManifest(
+            kind="module", index=1, total=3, count=1, digest="d", nodeids=["t.py::a"]
+        )
+    recorder = RunRecorder()
+    recorder.add_test_report("t.py::ok", "call", "passed", 0.25)
+    for i, (outcome, name) in enumerate(failures):
+        recorder.add_test_report(f"t.py::{name}{i}", "call", outcome, 1e-6)
+    for name in collection:
+        recorder.add_collect_report(f"{name}.py", "failed", f"ImportError: {name}")
+    recorder.deselected(2)
+    recorder.counts["rerun"] += 1  # a category of another plugin
+    values = summary_values(
+        info, recorder, art.RunEnd(finished, None if finished is None else 1, False, False, errors)
+    )
+    assert header_text(values) == art.dump(Summary.model_validate(values))
