@@ -156,3 +156,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     for name, plugin in list(pm.list_name_plugin()):
         if name.startswith(PLUGIN_PREFIX) and plugin is not None:
             pm.unregister(plugin)
+    # The run's records and entries (one per test) are freed now, rather than walked once more
+    # by the collection that ends the interpreter.
+    if RECORDING in config.stash:
+        del config.stash[RECORDING]

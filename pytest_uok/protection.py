@@ -136,9 +136,6 @@ class ProtectionPlugin:
     def flaky_tests(self) -> list[FlakyTest]:
         if self._flaky is not None:
             return self._flaky
-        from pytest_uok.core.models.summary import FlakyTest
-        from pytest_uok.core.quarantine import quarantine_snippet, suggest_category
-
         recording = self.config.stash.get(RECORDING, None)
         found: list[FlakyTest] = []
         if recording is not None:
@@ -146,6 +143,9 @@ class ProtectionPlugin:
             for _, rec in recording.recorder.tests():
                 if not isinstance(rec, TestRecord) or rec.outcome != "flaky":
                     continue  # a test kept as its seconds passed its only attempt
+                from pytest_uok.core.models.summary import FlakyTest
+                from pytest_uok.core.quarantine import quarantine_snippet, suggest_category
+
                 facts = rec.failure or {}
                 exc_type = facts.get("exc_type")
                 category, why = suggest_category(exc_type, facts.get("message"))
