@@ -38,7 +38,7 @@ from pytest_uok.core.runinfo import DEFAULT_HISTORY_RUNS, HISTORY
 #: pytest's "tests failed" exit code.
 FAILED = 1
 #: The share of the files that hold the failing tests of the failing suite.
-FAILURE_FILES = 0.25
+FAILURE_FILES = 0.5
 
 
 def seed_history(root: Path, suite: GeneratedSuite, runs: int = DEFAULT_HISTORY_RUNS) -> None:
@@ -98,7 +98,7 @@ def passing(root: Path, tests: int, rounds: int) -> list[str]:
 
 
 def failing(root: Path, tests: int, rounds: int) -> list[str]:
-    # Failures gather in the files of what broke: here 200 failures in a quarter of the files.
+    # Failures gather in the files of what broke: here 200 failures in half of the files.
     suite = write_suite(root, tests, max(1, tests // 100), failure_rate=0.02, failure_files=FAILURE_FILES)
     seed_history(root, suite)
     first = root / ".uok-first"
