@@ -254,6 +254,18 @@ class ProtectedReports:
             state = AttemptState()
         else:
             report.uok_attempt = state.number  # type: ignore[attr-defined]
+            if (
+                state.number == 1
+                and report.outcome == "passed"
+                and quarantine is None
+                and waiver is None
+                and state.final_if_passed
+                and not state.fixing
+                and not state.explore
+            ):
+                # With reruns on, every phase of every test comes here: a passing phase of a
+                # first attempt that nothing protects or explores is one decide() leaves as is.
+                return report
         wasxfail = hasattr(report, "wasxfail")
         verdict = decide(state, report.when, report.outcome, wasxfail, quarantine, waiver, report.duration)
         if verdict.outcome is not None:
@@ -274,7 +286,7 @@ class ProtectedReports:
     def pytest_report_teststatus(
         self, report: pytest.TestReport, config: pytest.Config
     ) -> tuple[str, str, Any] | None:
-        category = getattr(report, "uok_category", None)
+        category = report.__dict__.get("uok_category")  # once per report: no getattr default
         if category is None:
             return None
         if category:
@@ -285,11 +297,12 @@ class ProtectedReports:
         return "", "", ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if getattr(report, "uok_released", False):
+        extra = report.__dict__  # once per report: the usually absent attributes, cheaply
+        if extra.get("uok_released", False):
             self.owner.released.append(report.nodeid)
-        if getattr(report, "uok_category", None) == "flaky":
-            self.owner.emit("test_flaky", nodeid=report.nodeid, attempts=getattr(report, "uok_attempt", 1))
-        cover = getattr(report, "uok_cover", None)
+        if extra.get("uok_category") == "flaky":
+            self.owner.emit("test_flaky", nodeid=report.nodeid, attempts=extra.get("uok_attempt", 1))
+        cover = extra.get("uok_cover")
         if not isinstance(cover, dict):
             return
         if report.outcome in ("quarantined", "waived"):

@@ -123,7 +123,7 @@ class ShardPlugin:
                 ) from None
         # Deciding files before import needs durations that name files; a rerun selects by id.
         self.pre_import = (
-            self.spec is not None and opts.by == "module" and bool(self.loaded.entries) and self.owned is None
+            self.spec is not None and opts.by == "module" and bool(self.loaded.known) and self.owned is None
         )
         if self.spec is not None and self.spec.status_file and not self.worker:
             # Bazel: touching the status file says this runner understood the sharding variables.
@@ -267,7 +267,7 @@ class ShardPlugin:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         lines = []
-        known = len(self.loaded.entries)
+        known = self.loaded.known
         store = _shown(config, self.loaded.path) if self.loaded.path else _shown(config, self.opts.store)
         if self.spec is not None:
             how = f"by {self.opts.by}" + (", files split before import" if self.pre_import else "")

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_uok.core.atomic import atomic_write_text, lock_for
 from pytest_uok.core.errors import UokInputError
@@ -30,55 +30,88 @@ DEFAULT_MAX_AGE_DAYS = 30
 
 @dataclass
 class LoadedDurations:
-    """What a store holds, which file it came from, its shape, and why it was not usable if not."""
+    """What a store holds, which file it came from, its shape, and why it was not usable if not.
 
-    entries: dict[str, DurationEntry] = field(default_factory=dict)
+    pytest-split's flat store holds only seconds (``flat_seconds``); its entries, each a model
+    dated the day it was read, are made only when asked for: a shard needs the seconds alone.
+    """
+
+    stored: dict[str, DurationEntry] = field(default_factory=dict)
     path: Path | None = None
     flat: bool = False
     problem: str | None = None
+    flat_seconds: dict[str, float] | None = None
+    read_on: date | None = None
+
+    @property
+    def entries(self) -> dict[str, DurationEntry]:
+        if self.flat_seconds is not None and not self.stored:
+            from pytest_uok.core.models.shard import DurationEntry
+
+            day = self.read_on or datetime.now(timezone.utc).date()
+            self.stored = {
+                k: DurationEntry.model_construct(duration_s=v, last_seen=day)
+                for k, v in self.flat_seconds.items()
+            }
+        return self.stored
+
+    @property
+    def known(self) -> int:
+        """How many tests the store knows."""
+        return len(self.flat_seconds) if self.flat_seconds is not None else len(self.stored)
 
     def seconds(self) -> dict[str, float]:
-        return {k: v.duration_s for k, v in self.entries.items()}
+        if self.flat_seconds is not None:
+            return dict(self.flat_seconds)
+        return {k: v.duration_s for k, v in self.stored.items()}
 
 
 def parse_store(path: Path, text: str, today: date) -> LoadedDurations:
     """The entries of a store's text; UokInputError naming the file and field if it is not one."""
-    from pydantic import ValidationError
+    if '"schema"' in text[:200]:
+        from pytest_uok.core.models.shard import DurationsStore
 
-    from pytest_uok.core.models.shard import DurationEntry, DurationsStore
-    from pytest_uok.core.readback import describe_validation_error
-
-    try:
-        # Our own store straight from its text: a third of the time of parsing, then validating.
-        return LoadedDurations(dict(DurationsStore.model_validate_json(text).tests), path, flat=False)
-    except (ValueError, RecursionError):
-        pass  # pytest-split's flat shape, or a broken store: the path below says which
+        try:
+            # Our own store straight from its text: a third of the time of parsing, then validating.
+            return LoadedDurations(dict(DurationsStore.model_validate_json(text).tests), path, flat=False)
+        except (ValueError, RecursionError):
+            pass  # a broken store, or pytest-split's: the path below says which
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UokInputError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
     if not isinstance(data, dict):
         raise UokInputError(f"{path} holds a JSON {type(data).__name__}, not a durations object.")
-    if "schema" in data:
-        if data["schema"] != DurationsStore.SCHEMA_ID:
-            raise UokInputError(
-                f"{path} has field 'schema' = {str(data['schema'])[:60]!r}, but "
-                f"{DurationsStore.SCHEMA_ID!r} is needed for a durations store."
-            )
-        try:
-            store = DurationsStore.model_validate(data)
-        except ValidationError as exc:
-            raise UokInputError(describe_validation_error(path, exc, DurationsStore.SCHEMA_ID)) from None
-        return LoadedDurations(dict(store.tests), path, flat=False)
-    entries = {}
-    for nodeid, seconds in data.items():
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+    if "schema" not in data:
+        return _flat_store(path, data, today)
+    from pydantic import ValidationError
+
+    from pytest_uok.core.models.shard import DurationsStore
+    from pytest_uok.core.readback import describe_validation_error
+
+    if data["schema"] != DurationsStore.SCHEMA_ID:
+        raise UokInputError(
+            f"{path} has field 'schema' = {str(data['schema'])[:60]!r}, but "
+            f"{DurationsStore.SCHEMA_ID!r} is needed for a durations store."
+        )
+    try:
+        store = DurationsStore.model_validate(data)
+    except ValidationError as exc:
+        raise UokInputError(describe_validation_error(path, exc, DurationsStore.SCHEMA_ID)) from None
+    return LoadedDurations(dict(store.tests), path, flat=False)
+
+
+def _flat_store(path: Path, data: dict[str, Any], today: date) -> LoadedDurations:
+    """pytest-split's ``{nodeid: seconds}``, checked; kept as seconds (see ``LoadedDurations``)."""
+    seconds: dict[str, float] = {}
+    for nodeid, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise UokInputError(
                 f"{path}: entry {nodeid[:120]!r} must be a number of seconds (pytest-split's "
-                f".test_durations shape), got {json.dumps(seconds)[:40]}."
+                f".test_durations shape), got {json.dumps(value)[:40]}."
             )
-        entries[nodeid] = DurationEntry.model_construct(duration_s=float(seconds), last_seen=today)
-    return LoadedDurations(entries, path, flat=True)
+        seconds[nodeid] = float(value)
+    return LoadedDurations(path=path, flat=True, flat_seconds=seconds, read_on=today)
 
 
 def load_durations(path: Path, fallback: Path | None = None, today: date | None = None) -> LoadedDurations:

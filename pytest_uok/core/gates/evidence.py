@@ -105,6 +105,23 @@ def _check(path: Path, data: bytes) -> tuple[str | None, str]:
     return schema, ""
 
 
+#: Results of ``_check`` by file name and content hash: a gating pass indexes the folder twice
+#: (the gate, then the refresh after the verdict), and most files have not changed in between.
+_CHECKED: dict[tuple[str, str], tuple[str | None, str]] = {}
+_CHECKED_MAX = 64
+
+
+def _checked(path: Path, data: bytes, digest: str) -> tuple[str | None, str]:
+    key = (str(path), digest)
+    found = _CHECKED.get(key)
+    if found is None:
+        found = _check(path, data)
+        if len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.pop(next(iter(_CHECKED)))
+        _CHECKED[key] = found
+    return found
+
+
 def build_index(folder: Path, run_id: str, required: list[str]) -> EvidenceIndex:
     entries: list[IndexedArtifact] = []
     present = (
@@ -121,13 +138,14 @@ def build_index(folder: Path, run_id: str, required: list[str]) -> EvidenceIndex
     )
     for path in present:
         data = path.read_bytes()
-        schema, problem = _check(path, data)
+        digest = hashlib.sha256(data).hexdigest()
+        schema, problem = _checked(path, data, digest)
         entries.append(
             IndexedArtifact(
                 name=path.name,
                 schema=schema,
                 bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
+                sha256=digest,
                 valid=not problem,
                 problem=problem,
             )
