@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +55,6 @@ class Config:
     name: str
     args: list[str]
     expect: tuple[int, ...] = (0,)
-    #: Called before every run of this configuration (not timed), e.g. to clear an artifact folder.
-    before: Callable[[], None] | None = None
     #: A figure to reach: the ratio at most this, and the peak memory at most this many MiB more.
     target: float | None = None
     target_mib: float | None = None
@@ -99,8 +97,6 @@ def environment() -> dict[str, str]:
 
 def run_once(config: Config, cwd: Path, env: dict[str, str]) -> Sample:
     """One run of ``config`` in ``cwd``; BenchmarkError when its exit code is not expected."""
-    if config.before is not None:
-        config.before()
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(

@@ -25,25 +25,48 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from alternate import COMMON_ARGS, BenchmarkError, Config, alternate, environment, load, report
-from suite import POLICY_FILE, write_suite
+from suite import POLICY_FILE, GeneratedSuite, write_suite
+
+from pytest_uok.core.history import append_run
+from pytest_uok.core.models.history import HistoryRun
+from pytest_uok.core.runinfo import DEFAULT_HISTORY_RUNS, HISTORY
 
 #: pytest's "tests failed" exit code.
 FAILED = 1
+#: The share of the files that hold the failing tests of the failing suite.
+FAILURE_FILES = 0.5
 
 
-def _clear(*paths: Path) -> Callable[[], None]:
-    def clear() -> None:
-        for path in paths:
-            if path.is_dir():
-                shutil.rmtree(path)
-            elif path.exists():
-                path.unlink()
+def seed_history(root: Path, suite: GeneratedSuite, runs: int = DEFAULT_HISTORY_RUNS) -> None:
+    """The artifact folder as a month of CI leaves it: a full history of earlier runs of the suite.
 
-    return clear
+    Every session of the plugin reads and rewrites the history; an empty one would hide that cost.
+    """
+    history = None
+    started = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    for n in range(runs):
+        run = HistoryRun(
+            run_id=f"seed-{n:03d}",
+            started_at=started + timedelta(days=n),
+            duration_s=10.0,
+            branch="main",
+            git_sha=None,
+            git_dirty=None,
+            selection="",
+            exit_status=1 if suite.failing else 0,
+            tests=len(suite.nodeids),
+            failed=len(suite.failing),
+        )
+        tests = ((i, "failed" if i in suite.failing else "passed", 0.001) for i in suite.nodeids)
+        history = append_run(history, run, tests, runs)
+    assert history is not None
+    folder = root / ".uok"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / HISTORY).write_text(history.model_dump_json(by_alias=True) + "\n", encoding="utf-8")
 
 
 def _measure(title: str, configs: list[Config], root: Path, rounds: int) -> list[str]:
@@ -52,15 +75,14 @@ def _measure(title: str, configs: list[Config], root: Path, rounds: int) -> list
 
 
 def passing(root: Path, tests: int, rounds: int) -> list[str]:
-    write_suite(root, tests, max(1, tests // 100), policy=True)
-    uok = _clear(root / ".uok")
+    suite = write_suite(root, tests, max(1, tests // 100), policy=True)
+    seed_history(root, suite)
     configs = [
         Config("plain pytest (-p no:uok)", ["-p", "no:uok"]),
-        Config("pytest-uok, artifacts written", [], before=uok, target=1.05, target_mib=5),
+        Config("pytest-uok, artifacts written", [], target=1.05, target_mib=5),
         Config(
             "pytest-uok --uok-gate, every file classified",
             ["--uok-gate", "--uok-policy", POLICY_FILE],
-            before=uok,
             target=1.08,
         ),
         Config("--junitxml", ["-p", "no:uok", "--junitxml=junit.xml"], note="issue: 1.145"),
@@ -76,7 +98,9 @@ def passing(root: Path, tests: int, rounds: int) -> list[str]:
 
 
 def failing(root: Path, tests: int, rounds: int) -> list[str]:
-    suite = write_suite(root, tests, max(1, tests // 100), failure_rate=0.02)
+    # Failures gather in the files of what broke: here 200 failures in half of the files.
+    suite = write_suite(root, tests, max(1, tests // 100), failure_rate=0.02, failure_files=FAILURE_FILES)
+    seed_history(root, suite)
     first = root / ".uok-first"
     # The run whose failures are rerun: the plugin's summary.json, and pytest's cache for --lf.
     code = subprocess.run(
@@ -88,11 +112,10 @@ def failing(root: Path, tests: int, rounds: int) -> list[str]:
     ).returncode
     if code != FAILED:
         raise BenchmarkError(f"the first run of the failing suite exited {code}, expected {FAILED}")
-    uok = _clear(root / ".uok")
     configs = [
         Config("plain pytest (-p no:uok)", ["-p", "no:uok"], expect=(FAILED,)),
-        Config("pytest-uok, artifacts written", [], expect=(FAILED,), before=uok, target=1.08),
-        Config("pytest-uok --uok-reruns 2", ["--uok-reruns", "2"], expect=(FAILED,), before=uok, target=1.20),
+        Config("pytest-uok, artifacts written", [], expect=(FAILED,), target=1.08),
+        Config("pytest-uok --uok-reruns 2", ["--uok-reruns", "2"], expect=(FAILED,), target=1.20),
         Config(
             "pytest-rerunfailures --reruns 2",
             ["-p", "no:uok", "--reruns", "2"],
@@ -103,7 +126,6 @@ def failing(root: Path, tests: int, rounds: int) -> list[str]:
             f"pytest-uok --uok-rerun-from ({len(suite.failing)} failures)",
             ["--uok-rerun-from", str(first / "summary.json")],
             expect=(FAILED,),
-            before=uok,
             target=0.32,
         ),
         Config(
@@ -113,22 +135,22 @@ def failing(root: Path, tests: int, rounds: int) -> list[str]:
             note="issue: 0.31",
         ),
     ]
-    title = f"{tests:,} tests with {len(suite.failing)} failures (2%) in {max(1, tests // 100)} files"
+    files = max(1, tests // 100)
+    broken = round(files * FAILURE_FILES)
+    title = f"{tests:,} tests with {len(suite.failing)} failures (2%) in {broken} of {files} files"
     return _measure(title, configs, root, rounds)
 
 
 def shard(root: Path, tests: int, rounds: int) -> list[str]:
-    write_suite(root, tests, max(1, tests // 100), durations=True)
-    uok = _clear(root / ".uok")
+    seed_history(root, write_suite(root, tests, max(1, tests // 100), durations=True))
     configs = [
         Config("plain pytest (-p no:uok), whole suite", ["-p", "no:uok"]),
         Config(
             "pytest-uok --uok-shard 1/3 --uok-shard-by module",
             ["--uok-shard", "1/3", "--uok-shard-by", "module"],
-            before=uok,
             target=0.40,
         ),
-        Config("pytest-uok --uok-shard 1/3 (by test)", ["--uok-shard", "1/3"], before=uok),
+        Config("pytest-uok --uok-shard 1/3 (by test)", ["--uok-shard", "1/3"]),
         Config(
             "pytest-split --splits 3 --group 2",
             ["-p", "no:uok", "--splits", "3", "--group", "2"],
@@ -142,14 +164,12 @@ def shard(root: Path, tests: int, rounds: int) -> list[str]:
 def collect(root: Path, tests: int, rounds: int) -> list[str]:
     count = tests * 5
     write_suite(root, count, max(1, count // 100), durations=True)
-    uok = _clear(root / ".uok")
     configs = [
         Config("plain pytest --collect-only (-p no:uok)", ["-p", "no:uok", "--collect-only", "-q"]),
-        Config("pytest-uok --collect-only", ["--collect-only", "-q"], before=uok),
+        Config("pytest-uok --collect-only", ["--collect-only", "-q"]),
         Config(
             "pytest-uok --collect-only --uok-shard 3/8",
             ["--collect-only", "-q", "--uok-shard", "3/8"],
-            before=uok,
         ),
     ]
     return _measure(f"--collect-only of {count:,} tests", configs, root, rounds)

@@ -194,20 +194,30 @@ def write_suite(
     durations: bool = False,
     policy: bool = False,
     seed: int = 8,
+    failure_files: float = 1.0,
 ) -> GeneratedSuite:
-    """Write the suite into ``root`` (emptied first); returns its node ids and failing ids."""
+    """Write the suite into ``root`` (emptied first); returns its node ids and failing ids.
+
+    ``failure_files`` is the share of the files the failures are drawn from (1.0: any file).
+    """
     if root.exists():
         shutil.rmtree(root)
     files = max(1, min(files, tests))
     rng = random.Random(seed)
-    failing_index = set(rng.sample(range(tests), round(tests * failure_rate)))
+    plans = _plan(tests, files)
+    starts = [0]
+    for blocks in plans:
+        starts.append(starts[-1] + sum(size for _, size in blocks))
+    broken = sorted(rng.sample(range(files), max(1, round(files * failure_files))))
+    pool = [i for f in broken for i in range(starts[f], starts[f + 1])]
+    failing_index = set(rng.sample(pool, min(len(pool), round(tests * failure_rate))))
     names = _file_names(files)
     suite = GeneratedSuite(root=root, files=names)
     (root / "tests").mkdir(parents=True)
     (root / "pytest.ini").write_text(PYTEST_INI)
     (root / "tests" / "conftest.py").write_text(CONFTEST)
     index = 0
-    for name, blocks in zip(names, _plan(tests, files), strict=True):
+    for name, blocks in zip(names, plans, strict=True):
         out = _File(name)
         for n, (kind, size) in enumerate(blocks):
             _write_block(out, kind, size, n, failing_index, index)
@@ -233,10 +243,22 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=10_000)
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--failure-rate", type=float, default=0.0)
+    parser.add_argument(
+        "--failure-files", type=float, default=1.0, help="share of files holding the failures"
+    )
     parser.add_argument("--durations", action="store_true", help=f"write recorded {DURATIONS_FILE}")
     parser.add_argument("--policy", action="store_true", help=f"write {POLICY_FILE} classifying every file")
     args = parser.parse_args()
-    suite = write_suite(args.root, args.tests, args.files, args.failure_rate, args.durations, args.policy)
+    suite = write_suite(
+        args.root,
+        args.tests,
+        args.files,
+        args.failure_rate,
+        args.durations,
+        args.policy,
+        8,
+        args.failure_files,
+    )
     print(
         f"{len(suite.nodeids)} tests in {len(suite.files)} files, {len(suite.failing)} failing: {args.root}"
     )
