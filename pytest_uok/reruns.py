@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -27,28 +28,32 @@ class RerunPlugin:
         self.attempt_to_fix = ctx.attempt_to_fix
         self._inside = False
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    # A wrapper, not a replacement: the first attempt is pytest's own protocol call, so a test
+    # that passes at once costs nothing more; only a further attempt calls the protocol again.
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, object, object]:
         if self._inside:
-            return None
+            return (yield)
         cover = item.stash.get(ITEM_QUARANTINE, None)
         fixing = bool(self.attempt_to_fix) and cover is not None and cover.protects
         # A new test (early flake detection) is explored unless a quarantine already protects it.
         explore = 0 if cover is not None and cover.protects else item.stash.get(ITEM_NEW_TEST, 0)
         total = self.attempt_to_fix if fixing else (explore + 1 if explore else self.reruns + 1)
         if total <= 1 and not fixing:
-            return None
+            return (yield)
         failed_before = passed_before = 0
         session = item.session
         number = 1
+        state = self._state(number, total, fixing, explore, failed_before, passed_before)
+        item.stash[ITEM_ATTEMPT] = state
+        self._inside = True
+        try:
+            result = yield
+        finally:
+            self._inside = False
         while True:
-            state = self._state(number, total, fixing, explore, failed_before, passed_before)
-            item.stash[ITEM_ATTEMPT] = state
-            self._inside = True
-            try:
-                item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
-            finally:
-                self._inside = False
             if session.shouldfail or session.shouldstop or state.skipped:
                 break
             if number == 1 and explore:
@@ -69,8 +74,15 @@ class RerunPlugin:
             if number >= total:
                 break
             number += 1
+            state = self._state(number, total, fixing, explore, failed_before, passed_before)
+            item.stash[ITEM_ATTEMPT] = state
+            self._inside = True
+            try:
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            finally:
+                self._inside = False
         del item.stash[ITEM_ATTEMPT]
-        return True
+        return result
 
     def _state(
         self, number: int, total: int, fixing: bool, explore: int, failed_before: int, passed_before: int

@@ -75,19 +75,23 @@ def lock_for(path: Path, timeout: float = 30.0) -> FileLock:
     return FileLock(str(path) + ".lock", timeout=timeout)
 
 
-def locked_append_lines(path: Path, lines: list[str], fsync: bool = False) -> None:
+def locked_append_lines(
+    path: Path, lines: list[str], fsync: bool = False, lock: FileLock | None = None
+) -> None:
     """Append whole lines to a file shared by several processes, under its lock.
 
     The lines are flushed to the operating system before the lock is released, so a killed
     process never loses or tears them; ``fsync`` also forces them to disk (power loss), which
-    costs milliseconds and is kept for the last write of a session.
+    costs milliseconds and is kept for the last write of a session. ``lock`` is the file's
+    lock from ``lock_for``, for a writer that appends often (made once, it is cheaper to take).
     """
     if not lines:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
     data = clean_text(payload).encode("utf-8")
-    lock = lock_for(path)
+    if lock is None:
+        lock = lock_for(path)
     if os.path.islink(lock.lock_file):
         # Older filelock releases open (and truncate) the lock path through a symlink.
         raise OSError(errno.ELOOP, "refusing to lock through a symlink", lock.lock_file)

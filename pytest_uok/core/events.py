@@ -9,7 +9,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pytest_uok.core.atomic import locked_append_lines
+from filelock import FileLock
+
+from pytest_uok.core.atomic import lock_for, locked_append_lines
 from pytest_uok.core.sanitize import clean_text
 
 EVENT_SCHEMA = "uok.event.v1"
@@ -29,6 +31,7 @@ class EventStream:
         self.errors: list[str] = []
         #: A last pass over each line (the redactor's secret values), as for the other artifacts.
         self.scrub = scrub
+        self._lock: FileLock | None = None
 
     def emit(self, kind: str, *, durable: bool = False, **data: Any) -> None:
         self.emit_many([(kind, data)], durable=durable)
@@ -50,8 +53,10 @@ class EventStream:
             self.seq += 1
             line = clean_text(json.dumps(envelope, ensure_ascii=False, default=str))
             lines.append(self.scrub(line) if self.scrub else line)
+        if self._lock is None:
+            self._lock = lock_for(self.path)
         try:
-            locked_append_lines(self.path, lines, fsync=durable)
+            locked_append_lines(self.path, lines, fsync=durable, lock=self._lock)
         except OSError as exc:
             # Losing an audit line must not fail the test run; the summary reports it.
             self.errors.append(f"could not append to {self.path}: {exc}")

@@ -92,7 +92,7 @@ def test_concurrent_appends_are_whole_and_none_is_lost(shared: SharedFile, tmp_p
     check_shared_appends(shared, tmp_path)
 
 
-def _unlocked_append(path: Path, lines: list[str], fsync: bool = False) -> None:
+def _unlocked_append(path: Path, lines: list[str], fsync: bool = False, lock: object = None) -> None:
     # What an append without the lock looks like to the file: a stream flushing buffer-sized
     # chunks, free to interleave with the other writers'.
     with open(path, "ab", buffering=0) as fh:
@@ -103,7 +103,7 @@ def _unlocked_append(path: Path, lines: list[str], fsync: bool = False) -> None:
                 time.sleep(0.0002)
 
 
-def _read_modify_write(path: Path, lines: list[str], fsync: bool = False) -> None:
+def _read_modify_write(path: Path, lines: list[str], fsync: bool = False, lock: object = None) -> None:
     # Rewriting the whole file (even atomically) without a lock loses concurrent appends.
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     time.sleep(0.001)

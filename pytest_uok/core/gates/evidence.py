@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pytest_uok.core.artifacts import dump
 from pytest_uok.core.atomic import atomic_write_text
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.gates import validated
 from pytest_uok.core.gates.builtin_run import listing, plural
 from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.result import (
@@ -105,20 +105,13 @@ def _check(path: Path, data: bytes) -> tuple[str | None, str]:
     return schema, ""
 
 
-#: Results of ``_check`` by file name and content hash: a gating pass indexes the folder twice
-#: (the gate, then the refresh after the verdict), and most files have not changed in between.
-_CHECKED: dict[tuple[str, str], tuple[str | None, str]] = {}
-_CHECKED_MAX = 64
-
-
 def _checked(path: Path, data: bytes, digest: str) -> tuple[str | None, str]:
-    key = (str(path), digest)
-    found = _CHECKED.get(key)
+    # A gating pass indexes the folder twice (the gate, then the refresh after the verdict)
+    # and has read summary.json for its facts already: each content is checked once.
+    found = validated.known(path, digest)
     if found is None:
         found = _check(path, data)
-        if len(_CHECKED) >= _CHECKED_MAX:
-            _CHECKED.pop(next(iter(_CHECKED)))
-        _CHECKED[key] = found
+        validated.remember(path, digest, found)
     return found
 
 
@@ -138,7 +131,7 @@ def build_index(folder: Path, run_id: str, required: list[str]) -> EvidenceIndex
     )
     for path in present:
         data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
+        digest = validated.digest_of(data)
         schema, problem = _checked(path, data, digest)
         entries.append(
             IndexedArtifact(

@@ -10,12 +10,20 @@ from typing import Any
 
 from pytest_uok.core.classify import SuiteMatcher
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.gates import validated
 from pytest_uok.core.gates.result import GateArtifactError
 from pytest_uok.core.models.summary import Summary, TestEntry
 from pytest_uok.core.models.triage import TriageDiff
 from pytest_uok.core.policy import DEFAULT_POLICY, read_policy_document
 from pytest_uok.core.quarantine import target_regex
-from pytest_uok.core.readback import load_artifact, load_baseline, read_json_object, resolve_input
+from pytest_uok.core.readback import (
+    load_artifact,
+    load_baseline,
+    parse_artifact,
+    read_bytes,
+    read_json_object,
+    resolve_input,
+)
 from pytest_uok.core.runview import SUMMARY
 from pytest_uok.core.triage import TRIAGE_DIFF, DiffInputs, diff, snapshot_of
 
@@ -63,10 +71,14 @@ class RunFacts:
 
     @cached_property
     def summary(self) -> Summary:
+        path = self.path("summary.json")
         try:
-            return load_artifact(self.path("summary.json"), Summary)
+            raw = read_bytes(path)
+            summary = parse_artifact(path, raw, Summary)
         except UokInputError as exc:
             raise GateArtifactError(exc.message) from None
+        validated.remember_valid(path, raw, Summary.SCHEMA_ID)
+        return summary
 
     @cached_property
     def summary_raw(self) -> dict[str, Any]:

@@ -15,9 +15,10 @@ from typing import Literal
 from pydantic import BaseModel
 
 from pytest_uok.core.artifacts import dump
-from pytest_uok.core.atomic import atomic_write_text
+from pytest_uok.core.atomic import atomic_write_bytes, atomic_write_text
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.events import EventStream, read_events
+from pytest_uok.core.gates import validated
 from pytest_uok.core.gates.breaker import BreakerStore, Clock, system_clock
 from pytest_uok.core.gates.config import GatesConfig, load_gates_config
 from pytest_uok.core.gates.evidence import INDEX, required_artifacts, write_index
@@ -27,6 +28,7 @@ from pytest_uok.core.gates.result import Gate, GateError
 from pytest_uok.core.gates.rollback import resolve_rollback
 from pytest_uok.core.gates.runner import GateRunner, order_gates, requirement_graph
 from pytest_uok.core.gates.verdict import build_verdict, verdict_summary
+from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.verdict import Verdict
 from pytest_uok.core.triage import TRIAGE_DIFF
 
@@ -62,20 +64,28 @@ def _rewrite_summary(out_dir: Path, key: str, block: BaseModel) -> str | None:
     """Add ``block`` to summary.json under ``key`` (the verdict, the triage)."""
     path = out_dir / "summary.json"
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
         unset = f'\n "{key}": null,\n'
+        was_valid = validated.known(path, validated.digest_of(raw)) == (Summary.SCHEMA_ID, "")
         if text.count(unset) == 1:
             # The one top-level field set in place: a summary of 100k tests is not parsed and
             # serialized again for it.
             nested = block.model_dump_json(indent=1).replace("\n", "\n ")
             text = text.replace(unset, f'\n "{key}": {nested},\n')
         else:
+            was_valid = False
             data = json.loads(text)
             data[key] = block.model_dump(mode="json")
             text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-        atomic_write_text(path, text)
+        written = text.encode("utf-8")
+        atomic_write_bytes(path, written)
     except (OSError, ValueError) as exc:
         return f"could not add the {key.replace('_', ' ')} to {path}: {exc}"
+    if was_valid:
+        # A valid summary with one unset field set to a block made by its own model stays
+        # valid: the index refresh need not validate the whole file again.
+        validated.remember_valid(path, written, Summary.SCHEMA_ID)
     return None
 
 

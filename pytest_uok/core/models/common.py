@@ -10,8 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 class StrictModel(BaseModel):
     """A nested part of an artifact: unknown fields are an error, so typos never pass silently."""
 
+    # defer_build: a model's validator and serializer are made when first used, so a session
+    # pays only for the artifacts it writes or reads.
     model_config = ConfigDict(
-        extra="forbid", populate_by_name=True, json_schema_serialization_defaults_required=True
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_serialization_defaults_required=True,
+        defer_build=True,
     )
 
 
