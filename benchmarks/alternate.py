@@ -10,6 +10,7 @@ ratios is the figure, with its min..max.
 
 from __future__ import annotations
 
+import compileall
 import os
 import statistics
 import subprocess
@@ -42,6 +43,18 @@ _DROPPED_ENV = (
 #: hypothesis at the end of every session, a cost that has nothing to do with what is measured
 #: and would make every ratio look smaller.
 COMMON_ARGS = ("-p", "no:hypothesispytest")
+
+
+def compile_plugin() -> None:
+    """Write the bytecode of pytest-uok's modules, as installing a wheel does.
+
+    An editable checkout run with PYTHONDONTWRITEBYTECODE set (common in CI images) would
+    otherwise compile every changed module again in every measured run, a cost no installed
+    copy of the plugin has.
+    """
+    import pytest_uok
+
+    compileall.compile_dir(os.path.dirname(pytest_uok.__file__), quiet=1)
 
 
 class BenchmarkError(Exception):

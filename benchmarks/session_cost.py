@@ -28,7 +28,16 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from alternate import COMMON_ARGS, BenchmarkError, Config, alternate, environment, load, report
+from alternate import (
+    COMMON_ARGS,
+    BenchmarkError,
+    Config,
+    alternate,
+    compile_plugin,
+    environment,
+    load,
+    report,
+)
 from suite import POLICY_FILE, GeneratedSuite, write_suite
 
 from pytest_uok.core.history import append_run
@@ -188,6 +197,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="uok-bench-"))
+    compile_plugin()
     print(f"pytest-uok session cost: {load()}; suites in {workdir}", flush=True)
     lines: list[str] = []
     try:
