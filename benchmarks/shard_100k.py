@@ -1,7 +1,8 @@
 """Time pytest-uok's own work to shard 100,000 collected node ids into 16 shards.
 
 Measures what the plugin adds to collection: estimating the unknown tests, the partition, the
-manifest's digest; with all durations known, with 20% unknown, and with none. Target: < 0.5 s.
+manifest's digest; with all durations known, with 20% unknown, and with none. Target: < 0.5 s
+(printed, never judged: the exit code is 0 whatever the timing).
 
 Run: python benchmarks/shard_100k.py
 """
@@ -16,6 +17,7 @@ from pytest_uok.core.sharding import digest_ids, module_plan, partition
 
 TESTS = 100_000
 SHARDS = 16
+TARGET_S = 0.5
 
 
 def suite(rng: random.Random) -> dict[str, float]:
@@ -64,8 +66,11 @@ def main() -> int:
     start = time.process_time()
     sorted(ids)
     print(f"{'(reference: sorting the 100,000 ids once)':<42} {time.process_time() - start:6.3f} s CPU")
-    print(f"slowest: {worst:.3f} s for {TESTS:,} tests into {SHARDS} shards (target < 0.5 s)")
-    return 0 if worst < 0.5 else 1
+    verdict = "met" if worst < TARGET_S else "ABOVE TARGET"
+    print(f"slowest: {worst:.3f} s for {TESTS:,} tests into {SHARDS} shards", end=" ")
+    print(f"(target < {TARGET_S} s: {verdict})")
+    # Timings are printed, never judged: the script runs in CI on a shared machine.
+    return 0
 
 
 if __name__ == "__main__":
