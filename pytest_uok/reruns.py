@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -47,12 +48,8 @@ class RerunPlugin:
         session = item.session
         number = 1
         state = self._state(number, total, fixing, explore, failed_before, passed_before)
-        item.stash[ITEM_ATTEMPT] = state
-        self._inside = True
-        try:
+        with self._attempt(item, state):
             result = yield
-        finally:
-            self._inside = False
         while True:
             if session.shouldfail or session.shouldstop or state.skipped:
                 break
@@ -75,14 +72,20 @@ class RerunPlugin:
                 break
             number += 1
             state = self._state(number, total, fixing, explore, failed_before, passed_before)
-            item.stash[ITEM_ATTEMPT] = state
-            self._inside = True
-            try:
+            with self._attempt(item, state):
                 item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
-            finally:
-                self._inside = False
         del item.stash[ITEM_ATTEMPT]
         return result
+
+    @contextmanager
+    def _attempt(self, item: pytest.Item, state: AttemptState) -> Iterator[None]:
+        """One attempt's protocol runs inside: its state on the item, nested calls let through."""
+        item.stash[ITEM_ATTEMPT] = state
+        self._inside = True
+        try:
+            yield
+        finally:
+            self._inside = False
 
     def _state(
         self, number: int, total: int, fixing: bool, explore: int, failed_before: int, passed_before: int

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_uok.core.atomic import atomic_write_chunks
 from pytest_uok.core.outcomes import ALL_OUTCOMES, FAILING_OUTCOMES
 from pytest_uok.core.records import RunRecorder, SubtestRecord, TestRecord
-from pytest_uok.core.runinfo import RunEnd, RunInfo, count_values
+from pytest_uok.core.runinfo import SUMMARY, RunEnd, RunInfo, count_values
 from pytest_uok.core.sanitize import clean_text
 from pytest_uok.core.schema_files import shipped
 
@@ -316,8 +316,6 @@ def write_summary(
     exactly what ``summary`` and ``recorder`` say: False when the last redaction pass or the
     repair of unencodable text changed it, or when the entries came from the model.
     """
-    from pytest_uok.core.runinfo import SUMMARY
-
     path = folder / SUMMARY
     try:
         if isinstance(summary, dict):
