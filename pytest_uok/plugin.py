@@ -3,6 +3,10 @@
 The concerns that are off are not even imported, and none of the ones a plain session needs
 loads an artifact model before the session ends (see core/runinfo): what a session imports
 early stays in memory for the whole run, walked by every full garbage collection.
+
+What loads late is imported as ``import pytest_uok.x as x``, never ``from pytest_uok import x``:
+pytester's in-process sessions forget the modules they imported but not the packages' attributes
+naming them, and ``from package import module`` would take the forgotten, stale module.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import pytest
 
 from pytest_uok import history, hookspecs, options, shard
 from pytest_uok.core.errors import UokInputError
+from pytest_uok.core.gc_pause import thaw_heap
 from pytest_uok.core.settings import Settings
 from pytest_uok.failure_facts import FailureFactsPlugin
 from pytest_uok.observe import ObservePlugin
@@ -98,7 +103,7 @@ def _triage_options(config: pytest.Config) -> TriageOptions | None:
     value, _ = options.raw_value(config, "uok_diff_from")
     if not value:
         return None
-    from pytest_uok import triage
+    import pytest_uok.triage as triage
 
     opts = triage.resolve(config)
     return None if opts.diff_from is None and not opts.last else opts
@@ -108,7 +113,7 @@ def _configure_triage(config: pytest.Config, settings: Settings, kept: history.H
     opts = _triage_options(config)
     if opts is None:
         return
-    from pytest_uok import triage
+    import pytest_uok.triage as triage
 
     if not settings.artifacts:
         raise pytest.UsageError(
@@ -132,7 +137,7 @@ def _configure_new_tests(config: pytest.Config, base_out: Path) -> None:
     retries, _ = options.raw_value(config, "uok_new_test_retries")
     if not retries:
         return
-    from pytest_uok import newtests
+    import pytest_uok.newtests as newtests
 
     known_from = history.resolve(config, base_out).path
     opts = _triage_options(config)
@@ -158,5 +163,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             pm.unregister(plugin)
     # The run's records and entries (one per test) are freed now, rather than walked once more
     # by the collection that ends the interpreter.
-    if RECORDING in config.stash:
+    recording = config.stash.get(RECORDING, None)
+    if recording is not None:
         del config.stash[RECORDING]
+        if recording.heap_frozen:
+            thaw_heap()

@@ -18,7 +18,7 @@ from pytest_uok.core.atomic import ensure_artifact_folder
 from pytest_uok.core.commands import Launcher, kept_options, launcher_argv0
 from pytest_uok.core.environment import allowed_variables, branch_name, git_state, platform_string
 from pytest_uok.core.events import EventStream
-from pytest_uok.core.gc_pause import paused_gc
+from pytest_uok.core.gc_pause import freeze_heap, paused_gc
 from pytest_uok.core.outcomes import FAILING_OUTCOMES, PROTECTED_OUTCOMES
 from pytest_uok.core.records import RunRecorder, TestRecord
 from pytest_uok.core.redact import Redactor
@@ -118,6 +118,8 @@ class RecordingPlugin:
         #: The summary being built at session end, as the ``pytest_uok_summary`` hooks see it.
         self.summary_model: Summary | None = None
         self._entries: list[EntryView] | None = None
+        #: Whether this plugin froze the heap at session end (thawed at unconfigure).
+        self.heap_frozen = False
 
     # -- facts gathered once ------------------------------------------------------------
 
@@ -288,6 +290,10 @@ class RecordingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        # First of the session end (the artifacts, the history, the gates, the reports): each
+        # allocates in bursts, and a full collection those trigger would walk the whole session's
+        # heap and free nothing of it. The heap is thawed at unconfigure (see plugin).
+        self.heap_frozen = self.heap_frozen or freeze_heap()
         status = int(exitstatus)
         interrupted = status == int(pytest.ExitCode.INTERRUPTED)
         complete = not interrupted and status != int(pytest.ExitCode.INTERNAL_ERROR)
@@ -304,7 +310,7 @@ class RecordingPlugin:
     def finish(self, status: int, interrupted: bool, complete: bool) -> None:
         if not self.settings.artifacts or self.info is None:
             return
-        from pytest_uok.core import artifacts as art  # the models load here, at the end
+        import pytest_uok.core.artifacts as art  # the models load here, at the end
 
         self._set_aside_unfinished()
         end = run.RunEnd(
@@ -355,7 +361,7 @@ class RecordingPlugin:
             self.write_errors.extend(e for e in self.events.errors if e not in self.write_errors)
 
     def build_models(self, end: run.RunEnd) -> dict[str, ArtifactModelBase]:
-        from pytest_uok.core import artifacts as art
+        import pytest_uok.core.artifacts as art
 
         assert self.info is not None
         hook = self.config.hook.pytest_uok_summary

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import pytest_uok.core.artifacts as art
 from pytest_uok import options
-from pytest_uok.core import artifacts as art
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.history import baseline_run, flaky_note, read_history, snapshot_at
 from pytest_uok.core.models.history import History

@@ -11,7 +11,7 @@ import base64
 import hashlib
 from html import escape
 
-from pytest_uok.core import reportfacts as rf
+import pytest_uok.core.reportfacts as rf
 from pytest_uok.core.charts import Bar, Segment, bar_chart
 from pytest_uok.core.models.digest import FailureEntry
 from pytest_uok.core.outcomes import ALL_OUTCOMES

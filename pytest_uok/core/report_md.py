@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pytest_uok.core import reportfacts as rf
+import pytest_uok.core.reportfacts as rf
 from pytest_uok.core.models.digest import FailureEntry
 from pytest_uok.core.runview import RunView
 

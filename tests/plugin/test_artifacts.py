@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 import pytest
@@ -197,3 +198,51 @@ def test_bad_ini_value_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*uok_checkpoint_seconds in *tox.ini*must be a number of seconds*"])
     assert "Traceback" not in result.stderr.str()
+
+
+def test_the_heap_is_frozen_for_the_session_end_and_thawed_after(
+    pytester: pytest.Pytester, run_uok: RunUok
+) -> None:
+    # In-process: the session runs in this interpreter, so it must leave the collector as it was.
+    pytester.makeconftest(
+        """
+        import gc
+        import pytest
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_sessionfinish(session):
+            session.config.rootpath.joinpath("frozen.txt").write_text(str(gc.get_freeze_count()))
+        """
+    )
+    pytester.makepyfile(test_mixed=MIXED)
+    run = run_uok()
+    assert run.ret == 1
+    assert int((pytester.path / "frozen.txt").read_text()) > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_suite_running_pytester_sessions_in_process_gets_whole_artifacts_from_each(
+    pytester: pytest.Pytester,
+) -> None:
+    # A plugin author's suite: pytester forgets the modules each in-process session imported,
+    # while the packages that hold them stay; the next session must not meet stale classes.
+    pytester.makepyfile(
+        test_inner="""
+        import json
+        import pytest
+
+        pytest_plugins = ["pytester"]
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_session(pytester, n):
+            pytester.makepyfile("def test_a(): assert 0")
+            result = pytester.runpytest()
+            out = result.stdout.str()
+            assert "uok internal error" not in out, out
+            summary = json.loads((pytester.path / ".uok" / "summary.json").read_text())
+            assert summary["complete"] is True
+            assert (pytester.path / ".uok" / "environment.json").is_file()
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=300)
+    result.assert_outcomes(passed=3)
