@@ -10,6 +10,7 @@ import pytest
 
 from pytest_uok.core.readback import FailedSelection
 from pytest_uok.core.sanitize import printable
+from pytest_uok.core.wording import listing
 
 #: How many missing node ids the warning lists by name.
 MAX_LISTED_MISSING = 10
@@ -65,13 +66,11 @@ class RerunFromPlugin:
             items[:] = keep
         if self.missing:
             # The ids come from a file that may be crafted: escape what could drive a terminal.
-            listed = ", ".join(printable(n) for n in self.missing[:MAX_LISTED_MISSING])
-            more = len(self.missing) - MAX_LISTED_MISSING
-            tail = f" and {more} more" if more > 0 else ""
+            listed = listing([printable(n) for n in self.missing], MAX_LISTED_MISSING)
             warnings.warn(
                 pytest.PytestWarning(
                     f"uok: {len(self.missing)} of {len(self.wanted)} tests in {self.source} "
-                    f"no longer exist and were not rerun: {listed}{tail}"
+                    f"no longer exist and were not rerun: {listed}"
                 ),
                 stacklevel=1,
             )

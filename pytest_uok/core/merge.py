@@ -29,9 +29,8 @@ from pytest_uok.core.models.summary import (
 )
 from pytest_uok.core.readback import load_artifact
 from pytest_uok.core.sharding import digest_ids
+from pytest_uok.core.wording import listing
 
-#: How many node ids one problem line lists by name.
-MAX_LISTED = 5
 _SUMMED_COUNTS = [f for f in TerminalCounts.model_fields if f not in ("deselected", "other")]
 
 
@@ -123,12 +122,6 @@ def load_shard(summary_path: Path, required: bool = True) -> ShardInput | None:
     )
 
 
-def _listed(ids: list[str]) -> str:
-    shown = ", ".join(ids[:MAX_LISTED])
-    more = len(ids) - MAX_LISTED
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
 def check_commits(shards: list[ShardInput]) -> None:
     shas = sorted({s.summary.git_sha for s in shards if s.summary.git_sha})
     if len(shas) > 1:
@@ -180,14 +173,14 @@ def check_partition(shards: list[ShardInput]) -> list[str]:
         ran = {t.nodeid for t in s.summary.tests}
         not_run = sorted(set(ids) - ran)
         if not_run:
-            problems.append(f"{s.name}: {len(not_run)} assigned tests did not run: {_listed(not_run)}")
+            problems.append(f"{s.name}: {len(not_run)} assigned tests did not run: {listing(not_run)}")
         extra = sorted(ran - set(ids))
         if extra:
-            problems.append(f"{s.name}: ran {len(extra)} tests outside its manifest: {_listed(extra)}")
+            problems.append(f"{s.name}: ran {len(extra)} tests outside its manifest: {listing(extra)}")
         if not s.summary.complete:
             problems.append(f"{s.name}: its run did not complete (interrupted or crashed)")
     if twice:
-        problems.append(f"{len(twice)} tests were assigned to more than one shard: {_listed(sorted(twice))}")
+        problems.append(f"{len(twice)} tests were assigned to more than one shard: {listing(sorted(twice))}")
     if len(universes) == 1 and not twice:
         count, digest = next(iter(universes))
         if count != len(owner) or digest != digest_ids(sorted(owner)):

@@ -13,9 +13,10 @@ from pytest_uok.core.artifacts import dump
 from pytest_uok.core.classify import SuiteMatcher
 from pytest_uok.core.gates import FAIL, PASS, WARN, RunFacts
 from pytest_uok.core.gates.builtin_policy import suite_classification
-from pytest_uok.core.gates.builtin_run import duration_budget, flaky, pass_rate, plural
+from pytest_uok.core.gates.builtin_run import duration_budget, flaky, pass_rate
 from pytest_uok.core.models import summary as summary_model
 from pytest_uok.core.models.summary import Attempt, ReplayPointer, Summary, TerminalCounts
+from pytest_uok.core.wording import plural
 
 
 def entry(

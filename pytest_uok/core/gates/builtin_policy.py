@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_uok.core.gates.builtin_run import listing, plural
 from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.result import FAIL, PASS, SKIP, WARN, BlockerFact, GateResult
+from pytest_uok.core.wording import listing, plural
 
 CLASSIFY = "pytest-uok classify --write"
 

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.result import FAIL, PASS, SKIP, WARN, BlockerFact, GateResult
 from pytest_uok.core.models.summary import TestEntry
+from pytest_uok.core.wording import LISTED, listing, plural
 
-#: How many names a gate's detail lists before saying "and N more".
-LISTED = 5
 #: Outcomes that count as a test that ran, and those of them that count as passing.
 EXECUTED = frozenset({"passed", "failed", "error", "xpassed", "xfailed", "flaky"})
 GOOD = frozenset({"passed", "xfailed", "flaky"})
@@ -21,20 +20,6 @@ UNCLASSIFIED = "(unclassified)"
 
 class NoOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-
-
-def listing(names: list[str]) -> str:
-    shown = ", ".join(names[:LISTED])
-    more = len(names) - LISTED
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
-def plural(n: int, word: str) -> str:
-    if n == 1:
-        return f"{n} {word}"
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return f"{n} {word[:-1]}ies"
-    return f"{n} {word}s"
 
 
 def collection(facts: RunFacts, options: dict[str, Any]) -> GateResult:

@@ -6,12 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pytest_uok.core.gates.builtin_run import listing, plural
 from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.result import FAIL, PASS, SKIP, WARN, BlockerFact, GateResult
 from pytest_uok.core.models.triage import Diagnostic
 from pytest_uok.core.models.verdict import GateStatus
 from pytest_uok.core.triage import TRIAGE_DIFF
+from pytest_uok.core.wording import listing, plural
 
 #: Diagnostic kinds that always fail the gate: the change broke something.
 BROKEN = frozenset({"collection_error", "regression", "new_failure"})

@@ -12,7 +12,6 @@ from pytest_uok.core.artifacts import dump
 from pytest_uok.core.atomic import atomic_write_text
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.gates import validated
-from pytest_uok.core.gates.builtin_run import listing, plural
 from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.result import (
     FAIL,
@@ -27,6 +26,7 @@ from pytest_uok.core.models import ARTIFACT_MODELS
 from pytest_uok.core.models.events import EventEnvelope
 from pytest_uok.core.models.verdict import EvidenceIndex, IndexedArtifact
 from pytest_uok.core.readback import parse_json_object, schema_of, validate
+from pytest_uok.core.wording import listing, plural
 
 INDEX = "index.json"
 #: Files of the folder that are not evidence of the run itself.
