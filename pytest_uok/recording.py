@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -288,12 +288,17 @@ class RecordingPlugin:
                 exc_type=facts.get("exc_type"),
             )
 
+    @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
+    def pytest_sessionfinish_on_a_frozen_heap(self) -> Generator[None, None, None]:
+        # Before any plugin's session end (the artifacts, the waiver audit, the history, the
+        # gates, the reports): each allocates in bursts, and a full collection those trigger
+        # would walk the whole session's heap and free nothing of it. Thawed at unconfigure.
+        # (pytest takes only names starting with pytest_, hence the name and the specname.)
+        self.heap_frozen = self.heap_frozen or freeze_heap()
+        return (yield)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        # First of the session end (the artifacts, the history, the gates, the reports): each
-        # allocates in bursts, and a full collection those trigger would walk the whole session's
-        # heap and free nothing of it. The heap is thawed at unconfigure (see plugin).
-        self.heap_frozen = self.heap_frozen or freeze_heap()
         status = int(exitstatus)
         interrupted = status == int(pytest.ExitCode.INTERRUPTED)
         complete = not interrupted and status != int(pytest.ExitCode.INTERNAL_ERROR)
