@@ -120,6 +120,8 @@ class RecordingPlugin:
         self._entries: list[EntryView] | None = None
         #: Whether this plugin froze the heap at session end (thawed at unconfigure).
         self.heap_frozen = False
+        #: The report behind each record's failure facts, whose traceback text is rendered last.
+        self._failure_reports: dict[str, pytest.TestReport] = {}
 
     # -- facts gathered once ------------------------------------------------------------
 
@@ -275,7 +277,10 @@ class RecordingPlugin:
             return
         facts: dict[str, Any] = dict(getattr(report, "uok_failure", None) or {})
         facts["attempt"] = len(rec.attempts)
-        facts["longrepr"] = report.longreprtext
+        # The traceback's text is rendered at session end, for the failure that explains the
+        # test: a test rerun twice would otherwise render it for every failed attempt.
+        facts["longrepr"] = ""
+        self._failure_reports[rec.nodeid] = report
         facts["stdout"] = report.capstdout
         facts["stderr"] = report.capstderr
         facts["log"] = report.caplog
@@ -318,6 +323,7 @@ class RecordingPlugin:
         import pytest_uok.core.artifacts as art  # the models load here, at the end
 
         self._set_aside_unfinished()
+        self._render_tracebacks()
         end = run.RunEnd(
             finished_at=datetime.now(timezone.utc),
             exit_status=status,
@@ -403,6 +409,15 @@ class RecordingPlugin:
 
             self._entries = entry_views(self.recorder)
         return self._entries
+
+    def _render_tracebacks(self) -> None:
+        """Put each kept failure's traceback text into its facts (see _keep_failure)."""
+        records = self.recorder.records
+        for nodeid, report in self._failure_reports.items():
+            rec = records.get(nodeid)
+            if rec is not None and rec.failure is not None:
+                rec.failure["longrepr"] = report.longreprtext
+        self._failure_reports.clear()
 
     def _set_aside_unfinished(self) -> dict[str, TestRecord]:
         """Remove the records of tests still running whose outcome is not yet a failure."""

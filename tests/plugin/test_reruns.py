@@ -231,3 +231,24 @@ def test_bad_rerun_counts_are_usage_errors(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--uok-reruns", "-1")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*--uok-reruns must be zero or more, got -1*"])
+
+
+def test_the_digest_shows_the_traceback_of_the_last_failed_attempt(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    pytester.makepyfile(
+        test_attempts="""
+        import itertools
+
+        runs = itertools.count(1)
+
+        def test_always():
+            attempt = next(runs)
+            assert attempt == 0, f"failed on attempt {attempt}"
+        """
+    )
+    run = run_uok("--uok-reruns", "2")
+    assert run.ret == 1
+    (entry,) = run.digest["failures"]
+    assert "failed on attempt 3" in entry["excerpts"]["longrepr"]
+    assert "failed on attempt 1" not in entry["excerpts"]["longrepr"]
