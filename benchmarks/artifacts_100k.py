@@ -46,7 +46,7 @@ def write_all(out: Path, recorder: RunRecorder, red: Redactor) -> dict[str, floa
     }
     t1 = time.perf_counter()
     errors = art.write_models(out, models, red.scrub)
-    error, exact = art.write_summary(out, summary, recorder, red.scrub)
+    error, exact, _ = art.write_summary(out, summary, recorder, red.scrub)
     if errors or error or not exact:
         raise RuntimeError("; ".join([*errors, error or "summary.json not written exactly"]))
     t2 = time.perf_counter()

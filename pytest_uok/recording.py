@@ -114,6 +114,8 @@ class RecordingPlugin:
         #: Whether summary.json holds exactly ``summary`` and the recorder's entries (no redaction
         #: or text repair changed it), so later readers may use them instead of reading it back.
         self.summary_exact = False
+        #: The sha256 of summary.json's bytes as written, when it is exact.
+        self.summary_sha256: str | None = None
         self._entries_in_model = False
         #: The summary being built at session end, as the ``pytest_uok_summary`` hooks see it.
         self.summary_model: Summary | None = None
@@ -350,7 +352,8 @@ class RecordingPlugin:
         models[art.SUMMARY] = summary
         # Someone else's hook had the entries in the model: they are written as it left them.
         recorder = None if self._entries_in_model else self.recorder
-        last, self.summary_exact = art.write_summary(self.out_dir, summary, recorder, self.redactor.scrub)
+        written = art.write_summary(self.out_dir, summary, recorder, self.redactor.scrub)
+        last, self.summary_exact, self.summary_sha256 = written
         self.summary = summary
         self.summary_from_records = recorder is not None
         errors += [last] if last else []
@@ -435,7 +438,7 @@ class RecordingPlugin:
         aside = self._set_aside_unfinished()
         # From plain values, laid out as the model would write them: no model loads for it.
         values = summary_values(self.info, self.recorder, end)
-        error, _ = write_summary(self.out_dir, values, self.recorder, self.redactor.scrub)
+        error = write_summary(self.out_dir, values, self.recorder, self.redactor.scrub).error
         self.recorder.records.update(aside)
         if error and error not in self.write_errors:
             self.write_errors.append(error)

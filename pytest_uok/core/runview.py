@@ -94,10 +94,12 @@ class AttemptFacts(Protocol):
 
 
 class TestFacts(Protocol):
-    """What the reports read of one test: a summary.json entry, or a recorded test shown as one."""
+    """What the reports and gates read of one test: a summary.json entry, or a recorded test shown as one."""
 
     @property
     def nodeid(self) -> str: ...
+    @property
+    def file(self) -> str: ...
     @property
     def outcome(self) -> str: ...
     @property

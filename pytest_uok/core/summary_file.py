@@ -9,13 +9,14 @@ keeps the two byte-identical.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pytest_uok.core.atomic import atomic_write_chunks
 from pytest_uok.core.outcomes import ALL_OUTCOMES, FAILING_OUTCOMES
@@ -223,7 +224,7 @@ def entry_text(rec: TestRecord) -> str:
 
 
 class EntryView:
-    """A test as its summary.json entry shows it (durations rounded as written), for the reports."""
+    """A test as its summary.json entry shows it (durations rounded as written), for reports and gates."""
 
     __slots__ = ("attempts", "duration_s", "nodeid", "outcome", "suite")
 
@@ -235,6 +236,10 @@ class EntryView:
         self.duration_s = duration_s
         self.suite = suite
         self.attempts = attempts
+
+    @property
+    def file(self) -> str:
+        return self.nodeid.split("::", 1)[0]
 
 
 class _PassedAttempt:
@@ -303,18 +308,26 @@ def summary_chunks(header: str, recorder: RunRecorder) -> Iterator[str]:
         yield "\n " + header[cut + len(_EMPTY_TESTS) - 1 :]
 
 
+class SummaryWritten(NamedTuple):
+    """What writing summary.json did: the error line (None when written), and whether the file
+    holds exactly what the summary and the recorder say, with the sha256 of its bytes then."""
+
+    error: str | None
+    exact: bool
+    sha256: str | None = None
+
+
 def write_summary(
     folder: Path,
     summary: Summary | dict[str, Any],
     recorder: RunRecorder | None,
     scrub: Callable[[str], str] | None = None,
-) -> tuple[str | None, bool]:
+) -> SummaryWritten:
     """Write summary.json, its entries from ``recorder`` when given (``summary`` then has none).
 
     ``summary`` is the model, or (when a session starts or checkpoints, with no model loaded)
-    its ``summary_values``. Returns an error line (None when written) and whether the file holds
-    exactly what ``summary`` and ``recorder`` say: False when the last redaction pass or the
-    repair of unencodable text changed it, or when the entries came from the model.
+    its ``summary_values``. The file is not exact when the last redaction pass or the repair of
+    unencodable text changed it, or when the entries came from the model.
     """
     path = folder / SUMMARY
     try:
@@ -324,23 +337,29 @@ def write_summary(
             from pytest_uok.core.artifacts import dump_checked, write_model
 
             if recorder is None:
-                return write_model(folder, SUMMARY, summary, scrub), False
+                return SummaryWritten(write_model(folder, SUMMARY, summary, scrub), False)
             header, exact = dump_checked(summary)
         if recorder is None:
             raise ValueError("summary values without the recorder")
-        exact = write_summary_text(path, summary_chunks(header, recorder), scrub) and exact
+        text_exact, sha256 = write_summary_text(path, summary_chunks(header, recorder), scrub)
     except OSError as exc:
-        return f"could not write {path}: {exc.strerror or exc}", False
-    return None, exact
+        return SummaryWritten(f"could not write {path}: {exc.strerror or exc}", False)
+    exact = exact and text_exact
+    return SummaryWritten(None, exact, sha256 if exact else None)
 
 
-def write_summary_text(path: Path, chunks: Iterable[str], scrub: Callable[[str], str] | None = None) -> bool:
-    """Write the chunks atomically to ``path``; True when the file holds exactly their text.
+def write_summary_text(
+    path: Path, chunks: Iterable[str], scrub: Callable[[str], str] | None = None
+) -> tuple[bool, str]:
+    """Write the chunks atomically to ``path``: whether the file holds exactly their text, and
+    the sha256 of the bytes written.
 
     Each chunk gets the last redaction pass (``scrub``) and is made encodable (lone surrogates
     become U+FFFD); False says one of them changed something, so the file is not the text.
     """
     exact = True
+    # Hashed as written, so a reader in this process can tell the file is still this content.
+    digest = hashlib.sha256()
 
     def encoded() -> Iterator[bytes]:
         nonlocal exact
@@ -349,10 +368,12 @@ def write_summary_text(path: Path, chunks: Iterable[str], scrub: Callable[[str],
             if text is not chunk:
                 exact = False
             try:
-                yield text.encode("utf-8")
+                data = text.encode("utf-8")
             except UnicodeEncodeError:
                 exact = False
-                yield clean_text(text).encode("utf-8")
+                data = clean_text(text).encode("utf-8")
+            digest.update(data)
+            yield data
 
     atomic_write_chunks(path, encoded())
-    return exact
+    return exact, digest.hexdigest()

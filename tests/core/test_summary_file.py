@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -78,10 +79,13 @@ def test_entries_from_records_are_the_models_dump(
     info = _info(tmp)
     end = art.RunEnd(None, 1, False, True)
     # Tests that only passed are kept as their seconds: written without a record.
-    error, exact = art.write_summary(tmp, art.build_summary(info, recorder, end, with_tests=False), recorder)
+    error, exact, sha256 = art.write_summary(
+        tmp, art.build_summary(info, recorder, end, with_tests=False), recorder
+    )
     assert error is None
     assert exact
     fast = (tmp / art.SUMMARY).read_bytes()
+    assert sha256 == hashlib.sha256(fast).hexdigest()
     assert art.write_model(tmp, art.SUMMARY, art.build_summary(info, recorder, end)) is None
     assert fast == (tmp / art.SUMMARY).read_bytes()
 
@@ -90,8 +94,12 @@ def test_a_scrubbed_or_repaired_summary_is_not_exact(tmp_path: Path) -> None:
     recorder = RunRecorder()
     recorder.add_test_report("t.py::secret-value", "call", "passed", 0.1)
     summary = art.build_summary(_info(tmp_path), recorder, art.RunEnd(None, 1, False, True), with_tests=False)
-    assert art.write_summary(tmp_path, summary, recorder, None) == (None, True)
-    assert art.write_summary(tmp_path, summary, recorder, lambda t: t.replace("secret", "[X]"))[1] is False
+    assert art.write_summary(tmp_path, summary, recorder, None)[:2] == (None, True)
+    # Not exact: no digest vouches for the file.
+    assert art.write_summary(tmp_path, summary, recorder, lambda t: t.replace("secret", "[X]"))[1:] == (
+        False,
+        None,
+    )
     assert "[X]-value" in (tmp_path / art.SUMMARY).read_text()
     recorder.add_test_report("t.py::bad\udcff", "call", "passed", 0.1)
     assert art.write_summary(tmp_path, summary, recorder, None)[1] is False

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.conftest import UokRun
+from tests.helpers.artifacts import load_and_validate
 from tests.plugin.gate_helpers import (
     GREEN,
     POLICY,
@@ -430,3 +431,93 @@ def test_edit_summary_helper_keeps_the_summary_valid(pytester: pytest.Pytester, 
     run = run_uok()
     edit_summary(run.out, exit_status=0)
     assert json.loads((run.out / "summary.json").read_text())["exit_status"] == 0
+
+
+MIXED = """
+import pathlib
+
+
+def test_flaky():
+    marker = pathlib.Path(__file__).with_name("ran-once")
+    if not marker.exists():
+        marker.write_text("x")
+        assert False, "the first attempt fails"
+
+
+def test_bad():
+    assert 1 == 2
+
+
+def test_ok():
+    pass
+"""
+
+#: Counts the times a gate reads summary.json back into its model, for the session's end.
+COUNT_SUMMARY_READS = """
+import json
+import pathlib
+
+import pytest_uok.core.gates.facts as facts
+
+READS = []
+_read = facts.parse_artifact
+
+
+def _counted(path, raw, model):
+    READS.append(path.name)
+    return _read(path, raw, model)
+
+
+facts.parse_artifact = _counted
+
+
+def pytest_unconfigure(config):
+    pathlib.Path(config.rootpath, "reads.json").write_text(json.dumps(READS))
+"""
+
+
+def test_session_gates_decide_on_the_summary_in_memory_as_the_cli_does_on_the_file(
+    pytester: pytest.Pytester, run_uok: RunUok, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makeconftest(COUNT_SUMMARY_READS)
+    pytester.makepyfile(test_a=MIXED)
+    write_policy(pytester)
+    run = run_uok("--uok-gate", "--uok-reruns", "1", subprocess=True)
+    assert run.ret == 1
+    # The session wrote summary.json and gated on what it holds in memory: no read back.
+    assert json.loads((pytester.path / "reads.json").read_text()) == []
+    session = {g["id"]: g for g in verdict_of(run)["gates"]}
+    assert session["flaky"]["status"] == "warn"
+    assert session["test_results"]["detail"] == "1 test failed: test_a.py::test_bad"
+    assert session["evidence_bundle"]["status"] == "pass"
+    code, _, verdict = gate_cli(run.out, capsys=capsys)
+    assert code == 1  # the run's own exit code: a test failed
+    cli = {g["id"]: g for g in verdict["gates"]}
+    # The folder now also holds verdict.json and index.json: the evidence count differs.
+    assert cli.pop("evidence_bundle")["status"] == session.pop("evidence_bundle")["status"]
+    assert {k: (g["status"], g["detail"]) for k, g in cli.items()} == {
+        k: (g["status"], g["detail"]) for k, g in session.items()
+    }
+
+
+def test_a_summary_changed_after_its_writing_is_validated_from_the_file(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        COUNT_SUMMARY_READS
+        + """
+
+def pytest_uok_gates(config):
+    # Between the summary's writing and the gates: the file no longer holds what was written.
+    path = pathlib.Path(config.rootpath, ".uok", "summary.json")
+    path.write_text(path.read_text().replace('"complete": true', '"complete": [true]'))
+    return []
+"""
+    )
+    pytester.makepyfile(test_a=GREEN)
+    write_policy(pytester)
+    # Not run_uok: the summary it would validate is broken on purpose.
+    result = pytester.runpytest_subprocess("--uok-gate")
+    assert result.ret == 6
+    verdict = load_and_validate(pytester.path / ".uok" / "verdict.json")
+    evidence = gate(verdict, "evidence_bundle")
+    assert evidence["status"] == "fail"
+    assert "summary.json" in evidence["detail"]

@@ -27,7 +27,7 @@ def _strings(block: dict[str, Any], key: str) -> list[str]:
 
 def _fallback_classification(facts: RunFacts) -> dict[str, Any]:
     """Classify the run's files with the policy's ``[suite.NAME] files`` when the run recorded none."""
-    files = {t.file for t in facts.summary.tests}
+    files = {t.file for t in facts.tests}
     files |= {e.nodeid.split("::", 1)[0] for e in facts.summary.collection_errors if e.nodeid}
     unclassified, duplicates = [], []
     for file in sorted(files):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.result import FAIL, PASS, SKIP, WARN, BlockerFact, GateResult
-from pytest_uok.core.models.summary import TestEntry
+from pytest_uok.core.runview import TestFacts
 from pytest_uok.core.wording import LISTED, listing, plural
 
 #: Outcomes that count as a test that ran, and those of them that count as passing.
@@ -48,11 +48,12 @@ def collection(facts: RunFacts, options: dict[str, Any]) -> GateResult:
 def test_results(facts: RunFacts, options: dict[str, Any]) -> GateResult:
     """No test failed or errored, except those quarantined or waived."""
     summary = facts.summary
-    failed = [t.nodeid for t in summary.tests if t.outcome in ("failed", "error")]
+    tests = facts.tests
+    failed = [t.nodeid for t in tests if t.outcome in ("failed", "error")]
     excused = {k: summary.outcomes.get(k, 0) for k in ("quarantined", "waived") if summary.outcomes.get(k)}
     excuse = f" ({', '.join(f'{n} {k}' for k, n in excused.items())})" if excused else ""
     if not failed:
-        return GateResult(PASS, f"{plural(len(summary.tests), 'test')}, none failed{excuse}")
+        return GateResult(PASS, f"{plural(len(tests), 'test')}, none failed{excuse}")
     return GateResult(
         FAIL,
         f"{plural(len(failed), 'test')} failed{excuse}: {listing(failed)}",
@@ -69,16 +70,16 @@ class FlakyOptions(BaseModel):
     )
 
 
-def _is_flaky(test: TestEntry) -> bool:
+def _is_flaky(test: TestFacts) -> bool:
     if test.outcome == "flaky":
         return True
-    outcomes = [a.outcome for a in test.attempts]
+    outcomes = [a.outcome or "passed" for a in test.attempts]  # as summary.json writes them
     return len(outcomes) > 1 and outcomes[-1] == "passed" and any(o in ("failed", "error") for o in outcomes)
 
 
 def flaky(facts: RunFacts, options: dict[str, Any]) -> GateResult:
     """Tests that failed and then passed on rerun are quarantined (or fixed)."""
-    found = [t.nodeid for t in facts.summary.tests if _is_flaky(t)]
+    found = [t.nodeid for t in facts.tests if _is_flaky(t)]
     loose = [n for n in found if not facts.is_quarantined(n)]
     if not loose:
         tail = f" ({plural(len(found), 'flaky test')}, all quarantined)" if found else ""
@@ -104,8 +105,8 @@ class PassRateOptions(BaseModel):
 def pass_rate(facts: RunFacts, options: dict[str, Any]) -> GateResult:
     """Every suite's share of passing tests (among those that ran) is at least its minimum."""
     opts = PassRateOptions.model_validate(options)
-    ran: dict[str, list[TestEntry]] = defaultdict(list)
-    for t in facts.summary.tests:
+    ran: dict[str, list[TestFacts]] = defaultdict(list)
+    for t in facts.tests:
         if t.outcome in EXECUTED:
             ran[facts.suite_of(t) or UNCLASSIFIED].append(t)
     if not ran:
@@ -147,7 +148,8 @@ def duration_budget(facts: RunFacts, options: dict[str, Any]) -> GateResult:
     over: list[BlockerFact] = []
     per_suite: dict[str, float] = defaultdict(float)
     slow: list[str] = []
-    for t in summary.tests:
+    tests = facts.tests
+    for t in tests:
         suite = facts.suite_of(t)
         per_suite[suite or UNCLASSIFIED] += t.duration_s
         budget = opts.test_s.get(suite, opts.default_test_s) if suite else opts.default_test_s
@@ -164,7 +166,7 @@ def duration_budget(facts: RunFacts, options: dict[str, Any]) -> GateResult:
             BlockerFact("duration_budget", f"run took {summary.duration_s:.2f} s > {opts.total_s:g} s")
         )
     if not over:
-        return GateResult(PASS, f"{plural(len(summary.tests), 'test')} within budget")
+        return GateResult(PASS, f"{plural(len(tests), 'test')} within budget")
     lines = [f"{b.subject}: {b.detail}" if b.subject else b.detail for b in over]
     return GateResult(
         FAIL,

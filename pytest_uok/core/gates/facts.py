@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from pytest_uok.core.classify import SuiteMatcher
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.gates import validated
 from pytest_uok.core.gates.result import GateArtifactError
-from pytest_uok.core.models.summary import Summary, TestEntry
+from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.triage import TriageDiff
 from pytest_uok.core.policy import DEFAULT_POLICY, read_policy_document
 from pytest_uok.core.quarantine import target_regex
@@ -24,7 +26,7 @@ from pytest_uok.core.readback import (
     read_json_object,
     resolve_input,
 )
-from pytest_uok.core.runview import SUMMARY
+from pytest_uok.core.runview import SUMMARY, TestFacts
 from pytest_uok.core.triage import TRIAGE_DIFF, DiffInputs, diff, snapshot_of
 
 
@@ -40,11 +42,26 @@ def suite_patterns(policy: dict[str, Any] | None) -> dict[str, list[str]]:
     return out
 
 
+@dataclass(frozen=True)
+class WrittenSummary:
+    """summary.json as the session that just wrote it holds it, so the gates need not read it back.
+
+    ``summary`` is the model the file's header was dumped from (its ``tests`` list empty),
+    ``tests`` the entries written beside it from the records, ``sha256`` the digest of the
+    bytes written: the file counts as this summary only while its content has that digest.
+    """
+
+    summary: Summary
+    tests: Sequence[TestFacts]
+    sha256: str
+
+
 class RunFacts:
     """A run's artifacts in ``out_dir`` plus the policy file, read lazily and cached.
 
     Properties a gate cannot do without raise GateArtifactError, which the runner retries and
-    finally turns into manual-attention; optional facts are None when absent.
+    finally turns into manual-attention; optional facts are None when absent. ``written`` is
+    the summary in memory of the session that wrote the folder (see WrittenSummary).
     """
 
     def __init__(
@@ -53,10 +70,13 @@ class RunFacts:
         policy_path: Path | None = None,
         baseline_dir: Path | None = None,
         gate_command: str | None = None,
+        written: WrittenSummary | None = None,
     ) -> None:
         self.out_dir = out_dir
         self._policy_path = policy_path
         self.baseline_dir = baseline_dir
+        # A baseline comparison reads the tests from the summary model: it needs the file's.
+        self._written = written if baseline_dir is None else None
         #: The command that gates this folder again, e.g. ``pytest-uok gate .uok``.
         self.gate_command = gate_command or shlex.join(["pytest-uok", "gate", str(out_dir)])
 
@@ -71,7 +91,14 @@ class RunFacts:
 
     @cached_property
     def summary(self) -> Summary:
+        """summary.json's model; read from the session's memory, its ``tests`` stay empty (see ``tests``)."""
         path = self.path("summary.json")
+        written = self._written
+        if written is not None:
+            # What the session wrote, validated as it was dumped: the evidence gate checks the
+            # file against this digest instead of validating 10,000 entries again.
+            validated.remember(path, written.sha256, (Summary.SCHEMA_ID, ""))
+            return written.summary
         try:
             raw = read_bytes(path)
             summary = parse_artifact(path, raw, Summary)
@@ -79,6 +106,13 @@ class RunFacts:
             raise GateArtifactError(exc.message) from None
         validated.remember_valid(path, raw, Summary.SCHEMA_ID)
         return summary
+
+    @property
+    def tests(self) -> Sequence[TestFacts]:
+        """summary.json's test entries."""
+        if self._written is not None:
+            return self._written.tests
+        return self.summary.tests
 
     @cached_property
     def summary_raw(self) -> dict[str, Any]:
@@ -164,7 +198,7 @@ class RunFacts:
         """The suites whose entries cover ``file``, matched as the plugin matches them."""
         return list(self._suite_matcher.suites_for(file))
 
-    def suite_of(self, test: TestEntry) -> str | None:
+    def suite_of(self, test: TestFacts) -> str | None:
         """The test's suite as recorded, or as the policy file's suite tables say."""
         if test.suite:
             return test.suite

@@ -22,7 +22,7 @@ from pytest_uok.core.gates import validated
 from pytest_uok.core.gates.breaker import BreakerStore, Clock, system_clock
 from pytest_uok.core.gates.config import GatesConfig, load_gates_config
 from pytest_uok.core.gates.evidence import INDEX, required_artifacts, write_index
-from pytest_uok.core.gates.facts import RunFacts
+from pytest_uok.core.gates.facts import RunFacts, WrittenSummary
 from pytest_uok.core.gates.registry import OPTION_MODELS, all_gates
 from pytest_uok.core.gates.result import Gate, GateError
 from pytest_uok.core.gates.rollback import resolve_rollback
@@ -118,11 +118,15 @@ def run_gates(
     baseline: Path | None = None,
     gate_command: str | None = None,
     persist: bool = True,
+    written: WrittenSummary | None = None,
 ) -> GatingOutcome:
-    """Evaluate every gate over ``out_dir`` and write verdict.json (raises UokInputError on bad config)."""
+    """Evaluate every gate over ``out_dir`` and write verdict.json (raises UokInputError on bad config).
+
+    ``written`` is the summary the calling session wrote into ``out_dir``, read from memory.
+    """
     config = load_config(policy_path, custom)
     rollback = resolve_rollback(os.environ if environ is None else environ, clock())
-    facts = RunFacts(out_dir, policy_path, baseline, gate_command)
+    facts = RunFacts(out_dir, policy_path, baseline, gate_command, written)
     try:
         run_id = facts.summary.run_id
     except Exception:
