@@ -15,6 +15,7 @@ import pytest
 
 from pytest_uok.core import runinfo as run
 from pytest_uok.core.atomic import ensure_artifact_folder
+from pytest_uok.core.attempts import RERUN
 from pytest_uok.core.commands import Launcher, kept_options, launcher_argv0
 from pytest_uok.core.environment import allowed_variables, branch_name, git_state, platform_string
 from pytest_uok.core.events import EventStream
@@ -124,6 +125,8 @@ class RecordingPlugin:
         self.heap_frozen = False
         #: The report behind each record's failure facts, whose traceback text is rendered last.
         self._failure_reports: dict[str, pytest.TestReport] = {}
+        #: The test whose retried attempts' events are deferred (see _keep_failure).
+        self._deferred_for: str | None = None
 
     # -- facts gathered once ------------------------------------------------------------
 
@@ -235,6 +238,8 @@ class RecordingPlugin:
         # absent ones from the report's __dict__ (much cheaper than getattr with a default).
         nodeid = report.nodeid
         when = report.when
+        if self._deferred_for is not None and nodeid != self._deferred_for:
+            self._flush_deferred()
         # Tests between their setup and teardown reports: if the run ends there (interrupt,
         # kill), their records hold a passed setup and must not be reported as passed tests.
         if when == "setup":
@@ -271,7 +276,13 @@ class RecordingPlugin:
             self._keep_failure(rec or self.recorder.records[nodeid], report)
         if self._checkpoint_s and time.monotonic() >= self._next_checkpoint:
             self._next_checkpoint = time.monotonic() + self._checkpoint_s
+            self._flush_deferred()
             self._write_summary_only(complete=False)
+
+    def _flush_deferred(self) -> None:
+        self._deferred_for = None
+        if self.events is not None:
+            self.events.flush()
 
     def _keep_failure(self, rec: TestRecord, report: pytest.TestReport) -> None:
         # The first failure of the deciding attempt explains the test; later phases only add.
@@ -288,12 +299,18 @@ class RecordingPlugin:
         facts["log"] = report.caplog
         rec.failure = facts
         if self.events is not None:
+            # An attempt that will run again: its event waits for the test's next one (or the
+            # next test's first report), so a test failing three times takes the lock once.
+            deferred = report.outcome == RERUN
             self.events.emit(
                 "test_failure",
+                deferred=deferred,
                 nodeid=report.nodeid,
                 when=report.when,
                 exc_type=facts.get("exc_type"),
             )
+            if deferred:
+                self._deferred_for = report.nodeid
 
     @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
     def pytest_sessionfinish_on_a_frozen_heap(self) -> Generator[None, None, None]:
@@ -306,6 +323,7 @@ class RecordingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self._flush_deferred()
         status = int(exitstatus)
         interrupted = status == int(pytest.ExitCode.INTERRUPTED)
         complete = not interrupted and status != int(pytest.ExitCode.INTERNAL_ERROR)

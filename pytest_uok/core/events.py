@@ -18,10 +18,13 @@ EVENT_SCHEMA = "uok.event.v1"
 
 
 class EventStream:
-    """Appends schema-versioned events for one run; each append is locked, flushed and fsynced.
+    """Appends schema-versioned events for one run; each append is locked and flushed.
 
     Several processes (shards, concurrent sessions) may append to the same file: each event is
-    one line written under a file lock, so lines never interleave.
+    one line written under a file lock, so lines never interleave. An event emitted
+    ``deferred`` waits, numbered, for the next append (or ``flush``), which writes it first:
+    taking the lock costs far more than the line, and a test run again after each failure
+    would otherwise take it once per failed attempt.
     """
 
     def __init__(self, path: Path, run_id: str, scrub: Callable[[str], str] | None = None) -> None:
@@ -32,12 +35,24 @@ class EventStream:
         #: A last pass over each line (the redactor's secret values), as for the other artifacts.
         self.scrub = scrub
         self._lock: FileLock | None = None
+        #: Deferred lines, already numbered, written before the next ones.
+        self._pending: list[str] = []
 
-    def emit(self, kind: str, *, durable: bool = False, **data: Any) -> None:
-        self.emit_many([(kind, data)], durable=durable)
+    @property
+    def pending(self) -> bool:
+        """Whether deferred events wait to be written."""
+        return bool(self._pending)
 
-    def emit_many(self, events: list[tuple[str, dict[str, Any]]], durable: bool = False) -> None:
-        """Append events; ``durable`` also fsyncs them (used for the session's last event)."""
+    def emit(self, kind: str, *, durable: bool = False, deferred: bool = False, **data: Any) -> None:
+        self.emit_many([(kind, data)], durable=durable, deferred=deferred)
+
+    def emit_many(
+        self, events: list[tuple[str, dict[str, Any]]], durable: bool = False, deferred: bool = False
+    ) -> None:
+        """Append events; ``durable`` also fsyncs them (used for the session's last event).
+
+        ``deferred`` only numbers them: they are written by the next append or ``flush``.
+        """
         lines = []
         now = datetime.now(timezone.utc).isoformat()
         for kind, data in events:
@@ -53,6 +68,18 @@ class EventStream:
             self.seq += 1
             line = clean_text(json.dumps(envelope, ensure_ascii=False, default=str))
             lines.append(self.scrub(line) if self.scrub else line)
+        if deferred:
+            self._pending.extend(lines)
+            return
+        self._append(lines, durable)
+
+    def flush(self) -> None:
+        """Write the deferred events now."""
+        if self._pending:
+            self._append([], False)
+
+    def _append(self, lines: list[str], durable: bool) -> None:
+        lines, self._pending = self._pending + lines, []
         if self._lock is None:
             self._lock = lock_for(self.path)
         try:

@@ -63,6 +63,22 @@ def test_concurrent_writers_never_interleave_lines(tmp_path: Path) -> None:
         assert seqs == list(range(200))
 
 
+def test_deferred_events_are_written_first_by_the_next_append(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    stream = EventStream(path, "r")
+    stream.emit("test_failure", deferred=True, attempt=1)
+    stream.emit("test_failure", deferred=True, attempt=2)
+    assert stream.pending
+    assert not path.exists()
+    stream.emit("test_failure", attempt=3)
+    assert not stream.pending
+    assert [(e["seq"], e["data"]["attempt"]) for e in read_events(path)] == [(0, 1), (1, 2), (2, 3)]
+    stream.emit("test_failure", deferred=True, attempt=4)
+    stream.flush()
+    stream.flush()  # nothing left: no empty append
+    assert [e["seq"] for e in read_events(path)] == [0, 1, 2, 3]
+
+
 def test_torn_last_line_is_skipped_by_readers(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     EventStream(path, "r").emit("session_start")

@@ -84,6 +84,12 @@ def check_records(run: UokRun) -> None:
     assert "| flaky | 1 |" in report
     flaky_events = [e["data"] for e in run.events if e["kind"] == "test_flaky"]
     assert flaky_events == [{"nodeid": "test_flaky.py::test_temporary", "attempts": 3}]
+    # One event per failed attempt, those of retried attempts included, numbered in file order.
+    failures = [e["data"]["nodeid"] for e in run.events if e["kind"] == "test_failure"]
+    assert (
+        sorted(failures) == ["test_flaky.py::test_always_fails"] * 4 + ["test_flaky.py::test_temporary"] * 2
+    )
+    assert [e["seq"] for e in run.events] == list(range(len(run.events)))
     (flaky,) = run.summary["flaky"]
     assert flaky["nodeid"] == "test_flaky.py::test_temporary"
     assert (flaky["attempts"], flaky["failed_attempts"]) == (3, 2)
@@ -124,6 +130,49 @@ def test_a_pass_needs_no_rerun_and_flaky_alone_exits_0(
     run = run_uok("--uok-reruns", "2", "-k", "temporary or passes")
     assert run.ret == 0
     assert run.summary["outcomes"] == {"passed": 1, "flaky": 1}
+
+
+def test_the_failure_of_a_flaky_last_test_reaches_the_events(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    pytester.makepyfile(test_flaky=TEMPORARY_FAILURE)
+    run = run_uok("--uok-reruns", "2", "-k", "temporary")
+    assert run.summary["outcomes"] == {"flaky": 1}
+    kinds = [e["kind"] for e in run.events]
+    # The retried attempts' events waited for the test's end: the session's end wrote them.
+    assert kinds.count("test_failure") == 2
+    assert kinds.index("test_failure") < kinds.index("session_finish")
+
+
+FAILS_THEN_SKIPS_THEN_READS_EVENTS = """
+import json
+import pathlib
+
+import pytest
+
+
+def test_fails_then_skips():
+    counter = pathlib.Path(__file__).with_name("counter.txt")
+    if not counter.exists():
+        counter.write_text("1")
+        raise TimeoutError("timed out")
+    pytest.skip("the service is gone")
+
+
+def test_reads_the_events():
+    lines = pathlib.Path(__file__).with_name(".uok").joinpath("events.jsonl").read_text().splitlines()
+    kinds = [json.loads(line)["kind"] for line in lines]
+    assert kinds.count("test_failure") == 1
+"""
+
+
+def test_retried_failures_are_in_the_events_before_the_next_test_runs(
+    pytester: pytest.Pytester, run_uok: Callable[..., UokRun]
+) -> None:
+    # No later event of the first test writes its retried attempt's: the next test's report does.
+    pytester.makepyfile(test_order=FAILS_THEN_SKIPS_THEN_READS_EVENTS)
+    run = run_uok("--uok-reruns", "1")
+    assert run.summary["outcomes"] == {"skipped": 1, "passed": 1}
 
 
 def test_not_enough_reruns_leave_it_failed(pytester: pytest.Pytester, run_uok: Callable[..., UokRun]) -> None:
