@@ -38,11 +38,6 @@ class EventStream:
         #: Deferred lines, already numbered, written before the next ones.
         self._pending: list[str] = []
 
-    @property
-    def pending(self) -> bool:
-        """Whether deferred events wait to be written."""
-        return bool(self._pending)
-
     def emit(self, kind: str, *, durable: bool = False, deferred: bool = False, **data: Any) -> None:
         self.emit_many([(kind, data)], durable=durable, deferred=deferred)
 
