@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_uok import options
 from pytest_uok.core.errors import UokInputError
-from pytest_uok.core.gates.facts import WrittenSummary
 from pytest_uok.core.gates.result import Gate
 from pytest_uok.core.gates.session import EXIT_GATE_FAILED, load_config, run_gates
 from pytest_uok.core.gates.verdict import verdict_lines, verdict_summary
@@ -20,9 +18,6 @@ from pytest_uok.core.models.verdict import Verdict
 from pytest_uok.core.policy import DEFAULT_POLICY
 from pytest_uok.core.settings import Settings
 from pytest_uok.stash import RECORDING
-
-if TYPE_CHECKING:
-    from pytest_uok.recording import RecordingPlugin
 
 #: Terminal markup per gate status.
 _COLOURS: dict[str, dict[str, bool]] = {
@@ -58,19 +53,6 @@ def custom_gates(config: pytest.Config) -> list[Gate]:
     return gates
 
 
-def written_summary(recording: RecordingPlugin | None) -> WrittenSummary | None:
-    """The summary the session just wrote, when the file holds exactly it and its entries.
-
-    Someone else's gate may read ``facts.summary.tests``, which stays empty in memory: with
-    custom gates the caller reads the file back instead.
-    """
-    if recording is None or recording.summary is None or recording.summary_sha256 is None:
-        return None
-    if not recording.summary_from_records or not recording.summary_exact:
-        return None
-    return WrittenSummary(recording.summary, recording.entries(), recording.summary_sha256)
-
-
 class GatingPlugin:
     """Runs the gates in a trylast sessionfinish, sets exit code 6 when only the gates failed."""
 
@@ -100,6 +82,9 @@ class GatingPlugin:
         self.out_dir = out_dir
         try:
             custom = custom_gates(self.config)
+            # Someone else's gate may read ``facts.summary.tests``, empty in memory: with custom
+            # gates the summary is read back from the file.
+            written = None if custom or recording is None else recording.written_summary()
             with paused_gc():  # the gates read the run's artifacts back: a burst of acyclic objects
                 outcome = run_gates(
                     out_dir,
@@ -108,7 +93,7 @@ class GatingPlugin:
                     custom=custom,
                     events=events,
                     gate_command=shlex.join(["pytest-uok", "gate", self._shown(out_dir)]),
-                    written=None if custom else written_summary(recording),
+                    written=written,
                 )
         except UokInputError as exc:
             self.errors.append(exc.message)

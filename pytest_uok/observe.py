@@ -66,13 +66,12 @@ class ObservePlugin:
     def _render(self, folder: Path) -> Rendered:
         from pytest_uok.core.reports import render_reports
 
-        recording = self.recording
-        summary = recording.summary
-        if summary is None or not recording.summary_from_records or not recording.summary_exact:
+        written = self.recording.written_summary()
+        if written is None:
             # The written summary is not the one in memory (redacted, repaired or written from
             # someone else's hook): render what the file says, never a secret it no longer has.
             return render_reports(folder)
-        return render_reports(folder, summary, recording.entries())
+        return render_reports(folder, written.summary, written.tests)
 
     def _written_this_session(self, path: Path) -> bool:
         try:

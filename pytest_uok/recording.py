@@ -25,7 +25,7 @@ from pytest_uok.core.records import RunRecorder, TestRecord
 from pytest_uok.core.redact import Redactor
 from pytest_uok.core.sanitize import printable
 from pytest_uok.core.settings import Settings
-from pytest_uok.core.summary_file import summary_values, write_summary
+from pytest_uok.core.summary_file import WrittenSummary, summary_values, write_summary
 
 if TYPE_CHECKING:
     # The artifact models load when the artifacts are built, at session end (see core/runinfo).
@@ -110,12 +110,8 @@ class RecordingPlugin:
         self._next_checkpoint = time.monotonic() + settings.checkpoint_s
         #: The summary model written at session end (its ``tests`` empty when written from records).
         self.summary: Summary | None = None
-        #: Whether summary.json's entries were written from the recorder (not the model's tests).
-        self.summary_from_records = False
-        #: Whether summary.json holds exactly ``summary`` and the recorder's entries (no redaction
-        #: or text repair changed it), so later readers may use them instead of reading it back.
-        self.summary_exact = False
-        #: The sha256 of summary.json's bytes as written, when it is exact.
+        #: The sha256 of summary.json's bytes as written, set only when the file holds exactly
+        #: ``summary`` and the recorder's entries (see ``written_summary``).
         self.summary_sha256: str | None = None
         self._entries_in_model = False
         #: The summary being built at session end, as the ``pytest_uok_summary`` hooks see it.
@@ -370,10 +366,8 @@ class RecordingPlugin:
         models[art.SUMMARY] = summary
         # Someone else's hook had the entries in the model: they are written as it left them.
         recorder = None if self._entries_in_model else self.recorder
-        written = art.write_summary(self.out_dir, summary, recorder, self.redactor.scrub)
-        last, self.summary_exact, self.summary_sha256 = written
+        last, _, self.summary_sha256 = art.write_summary(self.out_dir, summary, recorder, self.redactor.scrub)
         self.summary = summary
-        self.summary_from_records = recorder is not None
         errors += [last] if last else []
         self.write_errors.extend(errors)
         if any(e.startswith("could not create the artifact folder") for e in errors):
@@ -416,6 +410,17 @@ class RecordingPlugin:
             art.FAILURE_DIGEST: art.build_failure_digest(self.info, self.recorder, self.redactor),
             art.ENVIRONMENT: environment,
         }
+
+    def written_summary(self) -> WrittenSummary | None:
+        """summary.json as this session wrote it, for readers that would otherwise read it back.
+
+        None unless the file holds exactly ``summary`` and the recorder's entries: not when the
+        last redaction pass or a text repair changed it, nor when someone else's hook had the
+        entries in the model (then the file says what that hook left).
+        """
+        if self.summary is None or self.summary_sha256 is None:
+            return None
+        return WrittenSummary(self.summary, self.entries(), self.summary_sha256)
 
     def entries(self) -> Sequence[TestFacts]:
         """summary.json's test entries as the other concerns read them, made once at session end.

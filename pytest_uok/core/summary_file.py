@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 from json.encoder import encode_basestring
@@ -27,6 +28,7 @@ from pytest_uok.core.schema_files import shipped
 
 if TYPE_CHECKING:
     from pytest_uok.core.models.summary import Summary
+    from pytest_uok.core.runview import TestFacts
 
 SUMMARY_SCHEMA = "uok.summary.v1"
 
@@ -315,6 +317,20 @@ class SummaryWritten(NamedTuple):
     error: str | None
     exact: bool
     sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class WrittenSummary:
+    """summary.json as the session that just wrote it holds it, so its readers need not read it back.
+
+    ``summary`` is the model the file's header was dumped from (its ``tests`` list empty),
+    ``tests`` the entries written beside it from the records, ``sha256`` the digest of the
+    bytes written: the file counts as this summary only while its content has that digest.
+    """
+
+    summary: Summary
+    tests: Sequence[TestFacts]
+    sha256: str
 
 
 def write_summary(

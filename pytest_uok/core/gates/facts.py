@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from pytest_uok.core.readback import (
     resolve_input,
 )
 from pytest_uok.core.runview import SUMMARY, TestFacts
+from pytest_uok.core.summary_file import WrittenSummary
 from pytest_uok.core.triage import TRIAGE_DIFF, DiffInputs, diff, snapshot_of
 
 
@@ -40,20 +40,6 @@ def suite_patterns(policy: dict[str, Any] | None) -> dict[str, list[str]]:
         files = table.get("files", []) if isinstance(table, dict) else []
         out[str(name)] = [str(f) for f in files] if isinstance(files, list) else []
     return out
-
-
-@dataclass(frozen=True)
-class WrittenSummary:
-    """summary.json as the session that just wrote it holds it, so the gates need not read it back.
-
-    ``summary`` is the model the file's header was dumped from (its ``tests`` list empty),
-    ``tests`` the entries written beside it from the records, ``sha256`` the digest of the
-    bytes written: the file counts as this summary only while its content has that digest.
-    """
-
-    summary: Summary
-    tests: Sequence[TestFacts]
-    sha256: str
 
 
 class RunFacts:

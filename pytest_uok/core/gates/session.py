@@ -22,7 +22,7 @@ from pytest_uok.core.gates import validated
 from pytest_uok.core.gates.breaker import BreakerStore, Clock, system_clock
 from pytest_uok.core.gates.config import GatesConfig, load_gates_config
 from pytest_uok.core.gates.evidence import INDEX, required_artifacts, write_index
-from pytest_uok.core.gates.facts import RunFacts, WrittenSummary
+from pytest_uok.core.gates.facts import RunFacts
 from pytest_uok.core.gates.registry import OPTION_MODELS, all_gates
 from pytest_uok.core.gates.result import Gate, GateError
 from pytest_uok.core.gates.rollback import resolve_rollback
@@ -30,6 +30,7 @@ from pytest_uok.core.gates.runner import GateRunner, order_gates, requirement_gr
 from pytest_uok.core.gates.verdict import build_verdict, verdict_summary
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.verdict import Verdict
+from pytest_uok.core.summary_file import WrittenSummary
 from pytest_uok.core.triage import TRIAGE_DIFF
 
 VERDICT = "verdict.json"
