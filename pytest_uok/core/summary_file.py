@@ -36,6 +36,10 @@ SUMMARY_SCHEMA = "uok.summary.v1"
 _EMPTY_TESTS = '\n "tests": []'
 #: Entries per chunk written (and scrubbed) at once: bounded memory for any number of tests.
 CHUNK = 2000
+#: Bytes read at once when a header field is set in a written file (see ``set_header_field``).
+READ_SIZE = 1 << 20
+#: Where the header ends: the entries' list is the header's last field but four short ones.
+_TESTS_KEY = b'\n "tests": '
 
 
 def float_text(value: float) -> str:
@@ -393,3 +397,48 @@ def write_summary_text(
 
     atomic_write_chunks(path, encoded())
     return exact, digest.hexdigest()
+
+
+class FieldSet(NamedTuple):
+    """The sha256 of summary.json's bytes before and after ``set_header_field`` changed them."""
+
+    before: str
+    after: str
+
+
+def set_header_field(path: Path, key: str, value_json: str, read_size: int = READ_SIZE) -> FieldSet | None:
+    """Set the top-level ``key``, null in summary.json's header, to ``value_json``, atomically.
+
+    The verdict and the triage are added after the session wrote the file: its entries (34 MB
+    for 100k tests) are copied through in chunks rather than decoded, edited and encoded whole.
+    ``value_json`` is the value's JSON text indented for a top-level field. None when the header
+    has no such null field before the entries (a file laid out otherwise): nothing is written.
+    """
+    unset = f'\n "{key}": null,\n'.encode()
+    with path.open("rb") as fh:
+        head = b""
+        while True:
+            chunk = fh.read(read_size)
+            # Each search starts where the last could not have matched yet.
+            start = max(0, len(head) - len(_TESTS_KEY) - len(unset))
+            head += chunk
+            at = head.find(unset, start)
+            tests_at = head.find(_TESTS_KEY, start)
+            if at >= 0 or tests_at >= 0 or not chunk:
+                break
+        if at < 0 or 0 <= tests_at < at:
+            return None
+        before, after = hashlib.sha256(head), hashlib.sha256()
+        new_head = head[:at] + f'\n "{key}": {value_json},\n'.encode() + head[at + len(unset) :]
+        after.update(new_head)
+
+        def chunks() -> Iterator[bytes]:
+            yield new_head
+            while data := fh.read(read_size):
+                before.update(data)
+                after.update(data)
+                yield data
+            fh.close()  # before the rename: the file is replaced while no one has it open
+
+        atomic_write_chunks(path, chunks())
+    return FieldSet(before.hexdigest(), after.hexdigest())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +18,13 @@ from pytest_uok.core.models.common import ShardContext
 from pytest_uok.core.models.shard import ShardManifest
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.records import RunRecorder
-from pytest_uok.core.summary_file import datetime_text, float_text, header_text, summary_values
+from pytest_uok.core.summary_file import (
+    datetime_text,
+    float_text,
+    header_text,
+    set_header_field,
+    summary_values,
+)
 
 PHASES = ("setup", "call", "teardown")
 OUTCOMES = ("passed", "failed", "skipped")
@@ -152,3 +159,41 @@ def test_the_header_without_models_is_the_models_dump(
         info, recorder, art.RunEnd(finished, None if finished is None else 1, False, False, errors)
     )
     assert header_text(values) == art.dump(Summary.model_validate(values))
+
+
+def _written_summary(tmp: Path, tests: int) -> Path:
+    recorder = RunRecorder()
+    for i in range(tests):
+        recorder.add_test_report(f't.py::test_{i}[ü "q" \\n]', "call", "passed", i / 7)
+    recorder.add_test_report("t.py::fails", "call", "failed", 0.5)
+    summary = art.build_summary(_info(tmp), recorder, art.RunEnd(None, 1, False, True), with_tests=False)
+    assert art.write_summary(tmp, summary, recorder).error is None
+    return tmp / art.SUMMARY
+
+
+@pytest.mark.parametrize("read_size", [1, 13, 64, 1 << 20])
+def test_a_header_field_is_set_with_the_entries_copied_through(tmp_path: Path, read_size: int) -> None:
+    path = _written_summary(tmp_path, 300)
+    old = path.read_bytes()
+    nested = '{\n  "overall": "pass",\n  "mode": "strict",\n  "failed_gates": []\n }'
+    done = set_header_field(path, "verdict", nested, read_size=read_size)
+    new = path.read_bytes()
+    # What a whole-file edit would give, byte for byte, and both contents' digests.
+    assert new == old.replace(b'\n "verdict": null,\n', f'\n "verdict": {nested},\n'.encode(), 1)
+    assert done == (hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest())
+    assert json.loads(new)["verdict"] == {"overall": "pass", "mode": "strict", "failed_gates": []}
+    assert Summary.model_validate_json(new).tests[-1].nodeid == "t.py::fails"
+    assert [p.name for p in tmp_path.iterdir()] == [art.SUMMARY]  # no temporary file left
+
+
+def test_a_header_without_the_null_field_is_left_alone(tmp_path: Path) -> None:
+    path = _written_summary(tmp_path, 3)
+    set_header_field(path, "verdict", '"v"')
+    once = path.read_bytes()
+    # Set already: the caller edits the parsed file instead.
+    assert set_header_field(path, "verdict", '"w"', read_size=8) is None
+    assert set_header_field(path, "no_such_field", '"w"') is None
+    # A null field after the entries is not the header's.
+    assert b'\n "classification": null,\n' in once
+    assert set_header_field(path, "classification", '"w"', read_size=16) is None
+    assert path.read_bytes() == once

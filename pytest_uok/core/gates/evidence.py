@@ -105,16 +105,6 @@ def _check(path: Path, data: bytes) -> tuple[str | None, str]:
     return schema, ""
 
 
-def _checked(path: Path, data: bytes, digest: str) -> tuple[str | None, str]:
-    # A gating pass indexes the folder twice (the gate, then the refresh after the verdict)
-    # and has read summary.json for its facts already: each content is checked once.
-    found = validated.known(path, digest)
-    if found is None:
-        found = _check(path, data)
-        validated.remember(path, digest, found)
-    return found
-
-
 def build_index(folder: Path, run_id: str, required: list[str]) -> EvidenceIndex:
     entries: list[IndexedArtifact] = []
     present = (
@@ -130,14 +120,21 @@ def build_index(folder: Path, run_id: str, required: list[str]) -> EvidenceIndex
         else []
     )
     for path in present:
-        data = path.read_bytes()
-        digest = validated.digest_of(data)
-        schema, problem = _checked(path, data, digest)
+        size, digest = validated.file_digest(path)
+        found = validated.known(path, digest)
+        if found is None:
+            # Read whole only to be checked: a summary this process wrote or checked already
+            # (34 MB for 100k tests) is only hashed, in chunks.
+            data = path.read_bytes()
+            size, digest = len(data), validated.digest_of(data)
+            found = _check(path, data)
+            validated.remember(path, digest, found)
+        schema, problem = found
         entries.append(
             IndexedArtifact(
                 name=path.name,
                 schema=schema,
-                bytes=len(data),
+                bytes=size,
                 sha256=digest,
                 valid=not problem,
                 problem=problem,

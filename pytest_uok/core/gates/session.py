@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from pytest_uok.core.artifacts import dump
-from pytest_uok.core.atomic import atomic_write_bytes, atomic_write_text
+from pytest_uok.core.atomic import atomic_write_text
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.events import EventStream, read_events
 from pytest_uok.core.gates import validated
@@ -30,7 +30,7 @@ from pytest_uok.core.gates.runner import GateRunner, order_gates, requirement_gr
 from pytest_uok.core.gates.verdict import build_verdict, verdict_summary
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.models.verdict import Verdict
-from pytest_uok.core.summary_file import WrittenSummary
+from pytest_uok.core.summary_file import WrittenSummary, set_header_field
 from pytest_uok.core.triage import TRIAGE_DIFF
 
 VERDICT = "verdict.json"
@@ -65,28 +65,19 @@ def _rewrite_summary(out_dir: Path, key: str, block: BaseModel) -> str | None:
     """Add ``block`` to summary.json under ``key`` (the verdict, the triage)."""
     path = out_dir / "summary.json"
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-        unset = f'\n "{key}": null,\n'
-        was_valid = False
-        if text.count(unset) == 1:
-            # The one top-level field set in place: a summary of 100k tests is not parsed and
-            # serialized again for it.
-            was_valid = validated.known(path, validated.digest_of(raw)) == (Summary.SCHEMA_ID, "")
-            nested = block.model_dump_json(indent=1).replace("\n", "\n ")
-            text = text.replace(unset, f'\n "{key}": {nested},\n')
-        else:
-            data = json.loads(text)
+        # The one top-level field set in place: a summary of 100k tests is not parsed and
+        # serialized again for it, nor held in memory.
+        done = set_header_field(path, key, block.model_dump_json(indent=1).replace("\n", "\n "))
+        if done is None:
+            data = json.loads(path.read_bytes().decode("utf-8"))
             data[key] = block.model_dump(mode="json")
-            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-        written = text.encode("utf-8")
-        atomic_write_bytes(path, written)
+            atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     except (OSError, ValueError) as exc:
         return f"could not add the {key.replace('_', ' ')} to {path}: {exc}"
-    if was_valid:
+    if done is not None and validated.known(path, done.before) == (Summary.SCHEMA_ID, ""):
         # A valid summary with one unset field set to a block made by its own model stays
         # valid: the index refresh need not validate the whole file again.
-        validated.remember_valid(path, written, Summary.SCHEMA_ID)
+        validated.remember(path, done.after, (Summary.SCHEMA_ID, ""))
     return None
 
 

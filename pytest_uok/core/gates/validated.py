@@ -20,6 +20,16 @@ def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_digest(path: Path) -> tuple[int, str]:
+    """The size and sha256 of the file's content, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):  # hashlib.file_digest is Python 3.11+
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
 def known(path: Path, digest: str) -> tuple[str | None, str] | None:
     """What checking this content of ``path`` found, None when it was never checked."""
     return _RESULTS.get((str(path), digest))
