@@ -113,31 +113,39 @@ def append_run(
 ) -> History:
     """``history`` with one more run of ``tests`` ((nodeid, outcome, seconds)), keeping ``max_runs``.
 
-    One pass over the store and one over the run: a run costs one letter per test.
+    One pass over the run and one over the store: a run costs one letter per test. The store's
+    test table is changed in place and reused (the history read for this append is spent), so
+    the two never coexist: 100k tests' tracks are tens of MiB.
     """
-    old: dict[str, TestTrack] = history.tests if history is not None else {}
+    store: dict[str, TestTrack] = history.tests if history is not None else {}
     width = len(history.runs) if history is not None else 0
-    ran: dict[str, tuple[str, float]] = {n: (OUTCOME_LETTERS.get(o, "F"), s) for n, o, s in tests}
-    store: dict[str, TestTrack] = {}
-    for nodeid, (letters, recent) in old.items():
-        this = ran.pop(nodeid, None)
-        if this is None:
-            store[nodeid] = (letters + NOT_RUN, recent)
-        else:
-            letter, seconds = this
-            average = seconds if recent is None else recent + (seconds - recent) * RECENT_WEIGHT
-            store[nodeid] = (letters + letter, round(average, 6))
-    for nodeid, (letter, seconds) in ran.items():
-        store[nodeid] = (NOT_RUN * width + letter, round(seconds, 6))
+    for nodeid, outcome, seconds in tests:
+        letter = OUTCOME_LETTERS.get(outcome, "F")
+        track = store.get(nodeid)
+        if track is None:
+            store[nodeid] = (NOT_RUN * width + letter, round(seconds, 6))
+            continue
+        letters, recent = track
+        if len(letters) > width:
+            continue  # listed twice in the run: its first entry counts
+        average = seconds if recent is None else recent + (seconds - recent) * RECENT_WEIGHT
+        store[nodeid] = (letters + letter, round(average, 6))
     runs = [*(history.runs if history is not None else []), run]
     drop = max(len(runs) - max_runs, 0)
-    if drop:
-        runs = runs[drop:]
-        store = {
-            n: (letters[drop:], recent)
-            for n, (letters, recent) in store.items()
-            if letters[drop:].strip(NOT_RUN)
-        }
+    runs = runs[drop:]
+    for nodeid in list(store):
+        letters, recent = store[nodeid]
+        missed = len(letters) == width
+        if not (missed or drop):
+            continue
+        if missed:
+            letters += NOT_RUN  # not in this run
+        if drop:
+            letters = letters[drop:]
+            if not letters.strip(NOT_RUN):
+                del store[nodeid]  # gone from every kept run
+                continue
+        store[nodeid] = (letters, recent)
     return History.model_construct(schema_="uok.history.v1", max_runs=max_runs, runs=runs, tests=store)
 
 
