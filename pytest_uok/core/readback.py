@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pytest_uok.core.models.common import ArtifactModelBase
 from pytest_uok.core.models.replay import ReplayBundle
 from pytest_uok.core.models.summary import Summary
 from pytest_uok.core.sanitize import printable
+from pytest_uok.core.summary_file import summary_header
 
 M = TypeVar("M", bound=ArtifactModelBase)
 
@@ -152,7 +154,15 @@ def load_failed_selection(path: Path) -> FailedSelection:
         data = parse_json_object(file, raw)
         schema = schema_of(file, data, [Summary.SCHEMA_ID, ReplayBundle.SCHEMA_ID])
         model = Summary if schema == Summary.SCHEMA_ID else ReplayBundle
-    loaded = parse_artifact(file, raw, model)
+    loaded: Summary | ReplayBundle | None = None
+    header = summary_header(raw) if model is Summary else None
+    if header is not None:
+        # The failed names are in the header: 100k entries are neither parsed nor validated to
+        # find 200 of them (a file that fails this way is read again whole, for its error).
+        with contextlib.suppress(ValueError, RecursionError):
+            loaded = Summary.model_validate_json(header)
+    if loaded is None:
+        loaded = parse_artifact(file, raw, model)
     if isinstance(loaded, Summary):
         nodeids = list(loaded.failed_names)
         nodeids += [c.nodeid for c in loaded.collection_errors if c.nodeid]

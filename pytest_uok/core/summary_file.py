@@ -399,6 +399,18 @@ def write_summary_text(
     return exact, digest.hexdigest()
 
 
+def summary_header(raw: bytes) -> bytes | None:
+    """summary.json's header alone (its ``tests`` list empty), as JSON, from the file's bytes.
+
+    None unless the file has the layout written here: top-level fields one per line, the entries'
+    list after the header, and the closing brace of a whole file (a file cut short has none).
+    """
+    at = raw.find(_TESTS_KEY)
+    if at < 0 or not raw.rstrip().endswith(b"\n}"):
+        return None
+    return raw[:at] + b'\n "tests": []\n}'
+
+
 class FieldSet(NamedTuple):
     """The sha256 of summary.json's bytes before and after ``set_header_field`` changed them."""
 

@@ -79,3 +79,22 @@ def test_missing_file_and_empty_folder(tmp_path: Path) -> None:
         load_failed_selection(tmp_path / "nope.json")
     with pytest.raises(UokInputError, match=r"is a folder without summary\.json or replay_bundle\.json"):
         load_failed_selection(tmp_path)
+
+
+def test_a_summary_in_the_written_layout_is_read_by_its_header(tmp_path: Path) -> None:
+    entry = {"nodeid": "a.py::t", "file": "a.py", "outcome": "failed", "duration_s": 0.1}
+    full = {**MINIMAL_SUMMARY, "tests": [entry], "flaky": []}
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(full, indent=1) + "\n")
+    assert load_failed_selection(path).nodeids == ["a.py::t", "b.py::u", "c.py"]
+    # The entries are not what a rerun reads: one it could not use does not stop it...
+    text = path.read_text()
+    path.write_text(text.replace('"outcome": "failed"', '"outcome": 7'))
+    assert load_failed_selection(path).nodeids == ["a.py::t", "b.py::u", "c.py"]
+    # ...but a file cut short, or a header that does not validate, is an error naming the field.
+    path.write_text(text[: text.index('"duration_s": 0.1')])
+    with pytest.raises(UokInputError, match=r"summary.json is not valid JSON"):
+        load_failed_selection(path)
+    path.write_text(text.replace('"run_id": "r1"', '"run_id": 1'))
+    with pytest.raises(UokInputError, match=r"not a valid uok.summary.v1: field 'run_id'"):
+        load_failed_selection(path)
