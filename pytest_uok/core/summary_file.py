@@ -38,7 +38,7 @@ _EMPTY_TESTS = '\n "tests": []'
 CHUNK = 2000
 #: Bytes read at once when a header field is set in a written file (see ``set_header_field``).
 READ_SIZE = 1 << 20
-#: Where the header ends: the entries' list is the header's last field but four short ones.
+#: Where the header ends: the entries' list follows it (and four short fields follow the list).
 _TESTS_KEY = b'\n "tests": '
 
 
