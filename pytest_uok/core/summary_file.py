@@ -408,7 +408,7 @@ def summary_header(raw: bytes) -> bytes | None:
     at = raw.find(_TESTS_KEY)
     if at < 0 or not raw.rstrip().endswith(b"\n}"):
         return None
-    return raw[:at] + b'\n "tests": []\n}'
+    return raw[:at] + _EMPTY_TESTS.encode() + b"\n}"
 
 
 class FieldSet(NamedTuple):
