@@ -1,7 +1,9 @@
 """Gathers facts about a failure while its exception is live, on whichever process ran the test.
 
-The facts travel to the xdist controller as a JSON-able report attribute (``uok_failure``),
-the one deliberate extra attribute on reports.
+On an xdist worker the facts travel to the controller as a JSON-able report attribute
+(``uok_failure``), the one deliberate extra attribute on reports. A single process takes them
+from ``pytest_exception_interact`` instead (see RecordingPlugin), which pytest calls for failures
+only: no hook of ours then runs for the report of a passing phase.
 """
 
 from __future__ import annotations
@@ -79,8 +81,16 @@ def failure_facts(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException
     return facts
 
 
+def add_extra_fields(config: pytest.Config, nodeid: str, facts: dict[str, Any]) -> None:
+    """Put what the ``pytest_uok_digest_fields`` hooks add for ``nodeid`` under ``facts["extra"]``."""
+    extra: dict[str, Any] = {}
+    config.hook.pytest_uok_digest_fields(config=config, nodeid=nodeid, facts=extra)
+    if extra:
+        facts["extra"] = extra
+
+
 class FailureFactsPlugin:
-    """Attaches ``uok_failure`` to failing reports; registered on workers and single processes."""
+    """Attaches ``uok_failure`` to failing reports; registered on xdist workers only."""
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -89,9 +99,6 @@ class FailureFactsPlugin:
         report = yield
         if report.outcome == "failed":  # every phase of every test passes here: no property call
             facts = failure_facts(item, call.excinfo)
-            extra: dict[str, Any] = {}
-            item.config.hook.pytest_uok_digest_fields(config=item.config, nodeid=item.nodeid, facts=extra)
-            if extra:
-                facts["extra"] = extra
+            add_extra_fields(item.config, item.nodeid, facts)
             report.uok_failure = facts  # type: ignore[attr-defined]
         return report

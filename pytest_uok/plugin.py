@@ -55,7 +55,6 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     config.stash[SETTINGS] = settings
     pm = config.pluginmanager
-    pm.register(FailureFactsPlugin(), "uok-failure-facts")
     if settings.rerun_from is not None:
         from pytest_uok.core.readback import load_failed_selection
         from pytest_uok.rerun import RerunFromPlugin
@@ -65,7 +64,9 @@ def pytest_configure(config: pytest.Config) -> None:
         except UokInputError as exc:
             raise pytest.UsageError(f"pytest-uok: --uok-rerun-from: {exc.message}") from None
         pm.register(RerunFromPlugin(config, selection), "uok-rerun")
-    if not is_xdist_worker(config):
+    if is_xdist_worker(config):
+        pm.register(FailureFactsPlugin(), "uok-failure-facts")
+    else:
         recording = RecordingPlugin(config, settings)
         config.stash[RECORDING] = recording
         pm.register(recording, "uok-recording")

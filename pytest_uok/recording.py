@@ -26,6 +26,7 @@ from pytest_uok.core.redact import Redactor
 from pytest_uok.core.sanitize import printable
 from pytest_uok.core.settings import Settings
 from pytest_uok.core.summary_file import WrittenSummary, summary_values, write_summary
+from pytest_uok.failure_facts import add_extra_fields, failure_facts
 
 if TYPE_CHECKING:
     # The artifact models load when the artifacts are built, at session end (see core/runinfo).
@@ -123,6 +124,9 @@ class RecordingPlugin:
         self._failure_reports: dict[str, pytest.TestReport] = {}
         #: The test whose retried attempts' events are deferred (see _keep_failure).
         self._deferred_for: str | None = None
+        #: A failure of this process just recorded, with its facts, whose exception's facts come
+        #: next, from pytest_exception_interact (its event waits for them).
+        self._awaiting: tuple[pytest.TestReport, dict[str, Any]] | None = None
 
     # -- facts gathered once ------------------------------------------------------------
 
@@ -234,6 +238,8 @@ class RecordingPlugin:
         # absent ones from the report's __dict__ (much cheaper than getattr with a default).
         nodeid = report.nodeid
         when = report.when
+        if self._awaiting is not None:  # no exception came for the last failure
+            self._emit_failure(*self._awaiting)
         if self._deferred_for is not None and nodeid != self._deferred_for:
             self._flush_deferred()
         # Tests between their setup and teardown reports: if the run ends there (interrupt,
@@ -270,21 +276,50 @@ class RecordingPlugin:
         # A protected failure (report outcome "quarantined" / "waived") is recorded in full too.
         if (reported in KEPT_REPORT_OUTCOMES or outcome != reported) and subtest is None:
             self._keep_failure(rec or self.recorder.records[nodeid], report)
-        if self._checkpoint_s and time.monotonic() >= self._next_checkpoint:
+        # Not between a failure and its exception's facts: the next report checkpoints instead.
+        if self._checkpoint_s and time.monotonic() >= self._next_checkpoint and self._awaiting is None:
             self._next_checkpoint = time.monotonic() + self._checkpoint_s
             self._flush_deferred()
             self._write_summary_only(complete=False)
 
     def _flush_deferred(self) -> None:
+        if self._awaiting is not None:
+            self._emit_failure(*self._awaiting)
         self._deferred_for = None
         if self.events is not None:
             self.events.flush()
+
+    def pytest_exception_interact(
+        self, node: pytest.Item | pytest.Collector, call: pytest.CallInfo[Any], report: Any
+    ) -> None:
+        # Called for a failing report while its exception is live, with the facts a worker
+        # would have attached to the report (see failure_facts): normally right after the
+        # report is logged, but before it when a rerun plugin logs its reports itself.
+        if not isinstance(node, pytest.Item):
+            return
+        awaiting = self._awaiting
+        try:
+            facts = failure_facts(node, call.excinfo)
+            if awaiting is not None and awaiting[0] is report:
+                awaiting[1].update(facts)
+            elif "uok_failure" not in report.__dict__:
+                add_extra_fields(self.config, node.nodeid, facts)
+                report.uok_failure = facts
+        except Exception as exc:
+            self.internal_error(f"reading the failure of {printable(node.nodeid)}", exc)
+        if awaiting is not None and awaiting[0] is report:
+            self._emit_failure(*awaiting)
 
     def _keep_failure(self, rec: TestRecord, report: pytest.TestReport) -> None:
         # The first failure of the deciding attempt explains the test; later phases only add.
         if rec.failure is not None and rec.failure.get("attempt") == len(rec.attempts):
             return
-        facts: dict[str, Any] = dict(getattr(report, "uok_failure", None) or {})
+        # Facts gathered before the report was logged: on the xdist worker that ran the test, or
+        # by pytest_exception_interact when a rerun plugin logs its reports itself.
+        sent = report.__dict__.get("uok_failure")
+        facts: dict[str, Any] = dict(sent or {})
+        if sent is None:
+            add_extra_fields(self.config, rec.nodeid, facts)
         facts["attempt"] = len(rec.attempts)
         # The traceback's text is rendered at session end, for the failure that explains the
         # test: a test rerun twice would otherwise render it for every failed attempt.
@@ -294,19 +329,27 @@ class RecordingPlugin:
         facts["stderr"] = report.capstderr
         facts["log"] = report.caplog
         rec.failure = facts
-        if self.events is not None:
-            # An attempt that will run again: its event waits for the test's next one (or the
-            # next test's first report), so a test failing three times takes the lock once.
-            deferred = report.outcome == RERUN
-            self.events.emit(
-                "test_failure",
-                deferred=deferred,
-                nodeid=report.nodeid,
-                when=report.when,
-                exc_type=facts.get("exc_type"),
-            )
-            if deferred:
-                self._deferred_for = report.nodeid
+        if sent is None:
+            self._awaiting = (report, facts)
+        else:
+            self._emit_failure(report, facts)
+
+    def _emit_failure(self, report: pytest.TestReport, facts: dict[str, Any]) -> None:
+        self._awaiting = None
+        if self.events is None:
+            return
+        # An attempt that will run again: its event waits for the test's next one (or the
+        # next test's first report), so a test failing three times takes the lock once.
+        deferred = report.outcome == RERUN
+        self.events.emit(
+            "test_failure",
+            deferred=deferred,
+            nodeid=report.nodeid,
+            when=report.when,
+            exc_type=facts.get("exc_type"),
+        )
+        if deferred:
+            self._deferred_for = report.nodeid
 
     @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
     def pytest_sessionfinish_on_a_frozen_heap(self) -> Generator[None, None, None]:

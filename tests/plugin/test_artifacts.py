@@ -94,6 +94,46 @@ def test_events_stream_the_session(pytester: pytest.Pytester, run_uok: RunUok) -
     assert kinds.count("test_failure") == len(MIXED_FAILURES)
     assert [e["seq"] for e in run.events] == list(range(len(kinds)))
     assert len({e["run_id"] for e in run.events}) == 1
+    raised = {e["data"]["nodeid"]: e["data"]["exc_type"] for e in run.events if e["kind"] == "test_failure"}
+    assert raised["test_mixed.py::test_fail"] == "AssertionError"
+    assert raised["test_mixed.py::test_exception"] == "KeyError"
+    assert raised["test_mixed.py::test_setup_error"] == "RuntimeError"
+
+
+#: How a rerun plugin runs a test (pytest-rerunfailures does this): pytest's protocol without
+#: logging, then the reports logged, so each failure's exception is shown before its report.
+LOGS_ITS_OWN_REPORTS = """
+import pytest
+from _pytest.runner import runtestprotocol
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for report in runtestprotocol(item, nextitem=nextitem, log=False):
+        item.ihook.pytest_runtest_logreport(report=report)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+
+def pytest_uok_digest_fields(config, nodeid, facts):
+    facts["owner"] = "team-payments"
+"""
+
+
+def test_failure_facts_survive_a_plugin_that_logs_the_reports_after_the_test(
+    pytester: pytest.Pytester, run_uok: RunUok
+) -> None:
+    pytester.makeconftest(LOGS_ITS_OWN_REPORTS)
+    pytester.makepyfile(test_mixed=MIXED)
+    run = run_uok()
+    by_id = {f["nodeid"]: f for f in run.digest["failures"]}
+    assert set(by_id) == set(MIXED_FAILURES)
+    fail = by_id["test_mixed.py::test_fail"]
+    assert fail["exception_type"] == "AssertionError"
+    assert fail["first_failing_assertion"]["line"] == 7
+    assert fail["extra"] == {"owner": "team-payments"}
+    assert by_id["test_mixed.py::test_setup_error"]["first_failing_assertion"]["line"] == 14
+    raised = {e["data"]["nodeid"]: e["data"]["exc_type"] for e in run.events if e["kind"] == "test_failure"}
+    assert raised["test_mixed.py::test_exception"] == "KeyError"
 
 
 def test_passing_run_has_no_replay_command(pytester: pytest.Pytester, run_uok: RunUok) -> None:

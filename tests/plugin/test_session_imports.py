@@ -1,7 +1,8 @@
-"""A plain session loads the artifact models (pydantic) and the metrics library only at its end.
+"""What a plain session carries while its tests run: as little of the plugin as it can.
 
-What a session imports early stays for the whole run, and every full garbage collection walks
-it again: in a suite of 10,000 tests that is a few percent of the run (benchmarks/README.md).
+It loads the artifact models (pydantic) and the metrics library only at its end: what a session
+imports early stays for the whole run, and every full garbage collection walks it again. And
+of the hooks pytest calls for every report, only the recording's runs on a single process.
 """
 
 from __future__ import annotations
@@ -47,3 +48,30 @@ def test_the_check_sees_a_model_loaded_early(pytester: pytest.Pytester, run_uok:
     pytester.makepyfile(test_probe=PROBE)
     run = run_uok(subprocess=True)
     assert run.outcomes()["test_probe.py::test_nothing_heavy_is_loaded_yet"] == "failed"
+
+
+#: From inside a test: which of the plugin's hooks pytest calls for every report.
+HOOKS_PROBE = """
+PER_REPORT = ("pytest_runtest_makereport", "pytest_runtest_logreport", "pytest_report_teststatus")
+
+
+def test_hooks(request):
+    pm = request.config.pluginmanager
+    ours = {}
+    for name in PER_REPORT:
+        plugins = [pm.get_name(impl.plugin) or "" for impl in getattr(pm.hook, name).get_hookimpls()]
+        ours[name] = sorted(p for p in plugins if p.startswith("uok-"))
+    assert ours == {
+        "pytest_runtest_makereport": [],
+        "pytest_runtest_logreport": ["uok-recording"],
+        "pytest_report_teststatus": [],
+    }
+"""
+
+
+def test_a_single_process_runs_one_hook_of_the_plugin_per_report(
+    pytester: pytest.Pytester, run_uok: RunUok
+) -> None:
+    pytester.makepyfile(test_probe=HOOKS_PROBE)
+    run = run_uok()
+    assert run.outcomes() == {"test_probe.py::test_hooks": "passed"}

@@ -84,3 +84,13 @@ def test_fault_check_catches_an_unguarded_recorder(
     pytester.makeconftest(FAULTS["report-attribute"])
     with pytest.raises(AssertionError, match="pytest's own result was 0"):
         check_fault_reported(pytester.runpytest(), pytester.path / ".uok", 0)
+
+
+def test_a_broken_digest_hook_is_reported_and_the_failure_still_recorded(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_it=PROJECTS["red"])
+    pytester.makeconftest(
+        "def pytest_uok_digest_fields(config, nodeid, facts):\n    raise RuntimeError('a digest hook broke')\n"
+    )
+    check_fault_reported(pytester.runpytest(), pytester.path / ".uok", 1)
+    digest = check_folder_whole(pytester.path / ".uok")["failure_digest.json"]
+    assert [f["nodeid"] for f in digest["failures"]] == ["test_it.py::test_two"]
