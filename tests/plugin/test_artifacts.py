@@ -100,6 +100,37 @@ def test_events_stream_the_session(pytester: pytest.Pytester, run_uok: RunUok) -
     assert raised["test_mixed.py::test_setup_error"] == "RuntimeError"
 
 
+def test_a_failure_without_an_exception_reaches_the_events(
+    pytester: pytest.Pytester, run_uok: RunUok
+) -> None:
+    pytester.makepyfile(
+        test_xpass="""
+        import pytest
+
+        @pytest.mark.xfail(strict=True)
+        def test_first():
+            pass
+
+        def test_middle():
+            pass
+
+        @pytest.mark.xfail(strict=True)
+        def test_last():
+            pass
+        """
+    )
+    run = run_uok()
+    failures = [
+        (e["data"]["nodeid"], e["data"]["exc_type"]) for e in run.events if e["kind"] == "test_failure"
+    ]
+    assert failures == [("test_xpass.py::test_first", None), ("test_xpass.py::test_last", None)]
+    assert run.events[-1]["kind"] == "session_finish"
+    assert {f["nodeid"] for f in run.digest["failures"]} == {
+        "test_xpass.py::test_first",
+        "test_xpass.py::test_last",
+    }
+
+
 #: How a rerun plugin runs a test (pytest-rerunfailures does this): pytest's protocol without
 #: logging, then the reports logged, so each failure's exception is shown before its report.
 LOGS_ITS_OWN_REPORTS = """
