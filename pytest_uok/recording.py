@@ -27,6 +27,7 @@ from pytest_uok.core.sanitize import printable
 from pytest_uok.core.settings import Settings
 from pytest_uok.core.summary_file import WrittenSummary, summary_values, write_summary
 from pytest_uok.failure_facts import add_extra_fields, failure_facts
+from pytest_uok.xdist_role import is_xdist_controller
 
 if TYPE_CHECKING:
     # The artifact models load when the artifacts are built, at session end (see core/runinfo).
@@ -127,6 +128,9 @@ class RecordingPlugin:
         #: A failure of this process just recorded, with its facts, whose exception's facts come
         #: next, from pytest_exception_interact (its event waits for them).
         self._awaiting: tuple[pytest.TestReport, dict[str, Any]] | None = None
+        #: Whether the tests run on xdist workers: a report without facts (a crashed worker's
+        #: test) gets none here, where the failure did not happen.
+        self._tests_run_elsewhere = is_xdist_controller(config)
 
     # -- facts gathered once ------------------------------------------------------------
 
@@ -318,7 +322,7 @@ class RecordingPlugin:
         # by pytest_exception_interact when a rerun plugin logs its reports itself.
         sent = report.__dict__.get("uok_failure")
         facts: dict[str, Any] = dict(sent or {})
-        if sent is None:
+        if sent is None and not self._tests_run_elsewhere:
             add_extra_fields(self.config, rec.nodeid, facts)
         facts["attempt"] = len(rec.attempts)
         # The traceback's text is rendered at session end, for the failure that explains the
