@@ -301,17 +301,17 @@ class RecordingPlugin:
         # report is logged, but before it when a rerun plugin logs its reports itself.
         if not isinstance(node, pytest.Item):
             return
-        awaiting = self._awaiting
+        awaiting = self._awaiting if self._awaiting and self._awaiting[0] is report else None
         try:
             facts = failure_facts(node, call.excinfo)
-            if awaiting is not None and awaiting[0] is report:
+            if awaiting is not None:
                 awaiting[1].update(facts)
             elif "uok_failure" not in report.__dict__:
                 add_extra_fields(self.config, node.nodeid, facts)
                 report.uok_failure = facts
         except Exception as exc:
             self.internal_error(f"reading the failure of {printable(node.nodeid)}", exc)
-        if awaiting is not None and awaiting[0] is report:
+        if awaiting is not None:
             self._emit_failure(*awaiting)
 
     def _keep_failure(self, rec: TestRecord, report: pytest.TestReport) -> None:
@@ -322,7 +322,9 @@ class RecordingPlugin:
         # by pytest_exception_interact when a rerun plugin logs its reports itself.
         sent = report.__dict__.get("uok_failure")
         facts: dict[str, Any] = dict(sent or {})
-        if sent is None and not self._tests_run_elsewhere:
+        # Gathered here: the extras now, the exception's facts when pytest shows it.
+        local = sent is None and not self._tests_run_elsewhere
+        if local:
             add_extra_fields(self.config, rec.nodeid, facts)
         facts["attempt"] = len(rec.attempts)
         # The traceback's text is rendered at session end, for the failure that explains the
@@ -333,7 +335,7 @@ class RecordingPlugin:
         facts["stderr"] = report.capstderr
         facts["log"] = report.caplog
         rec.failure = facts
-        if sent is None:
+        if local:
             self._awaiting = (report, facts)
         else:
             self._emit_failure(report, facts)
