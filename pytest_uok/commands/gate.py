@@ -15,6 +15,7 @@ from typing import Any
 from pytest_uok.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pytest_uok.core.errors import UokInputError
 from pytest_uok.core.gates.facts import RunFacts
+from pytest_uok.core.gates.registry import TEST_RESULTS
 from pytest_uok.core.gates.session import gate_exit_code, run_gates
 from pytest_uok.core.gates.verdict import verdict_lines
 from pytest_uok.core.models.summary import Summary
@@ -34,11 +35,18 @@ def register(sub: Any) -> None:
         help="evaluate the gates over an artifact folder (e.g. merged shards) and write verdict.json",
         description="Evaluate the gates over artifacts already written; no test runs. Exit 0 when the "
         "verdict passes, the run's own pytest exit code when its tests failed, 6 when only a blocking "
-        "gate failed, 4 for unusable input.",
+        "gate failed, 4 for unusable input. With --only and without test_results among the gates, "
+        "failed tests do not count: the gates evaluated decide.",
     )
     parser.add_argument("folder", nargs="?", help="the artifact folder holding summary.json")
     parser.add_argument("--policy", metavar="PATH", help="the policy file (default: the one the run used)")
-    parser.add_argument("--only", metavar="ID", action="append", help="evaluate only this gate (repeatable)")
+    parser.add_argument(
+        "--only",
+        metavar="ID",
+        action="append",
+        help="evaluate only this gate (repeatable); failed tests then decide the exit code only with "
+        f"--only {TEST_RESULTS}",
+    )
     parser.add_argument(
         "--baseline",
         metavar="PATH",
@@ -89,8 +97,15 @@ def run(args: argparse.Namespace) -> int:
     # The verdict changed: metrics.prom, report.md and report.html say so too.
     for error in render_reports(folder, summary).errors:
         print(f"uok gate error: {error}", file=sys.stderr)
-    code = gate_exit_code(outcome.verdict, summary.exit_status)
-    if code and not summary.exit_status:
+    judges_tests = not args.only or TEST_RESULTS in args.only
+    tests_exit = summary.exit_status
+    code = gate_exit_code(outcome.verdict, tests_exit, judges_tests)
+    if code != (tests_exit or 0) and tests_exit:
+        print(
+            f"exit code {code}: the tests failed (pytest exit code {tests_exit}), but --only leaves out "
+            f"{TEST_RESULTS}, so the gates evaluated decide"
+        )
+    elif code and not tests_exit:
         print(f"exit code {code}: the tests passed, but a blocking gate failed")
     return code
 

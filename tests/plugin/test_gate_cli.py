@@ -53,9 +53,47 @@ def test_only_evaluates_the_named_gates(
     pytester.makepyfile(test_a=RED)
     run = run_uok()
     code, out, verdict = gate_cli(run.out, "--only", "collection", "--only", "flaky", capsys=capsys)
-    assert code == 1  # the tests failed: their exit code stands
     assert statuses(verdict) == {"collection": "pass", "flaky": "pass"}
-    assert "test_results" not in out
+    assert "PASS             test_results" not in out
+    # test_results is not among them: the failed test is not theirs to report
+    assert code == 0
+    assert "exit code 0: the tests failed (pytest exit code 1), but --only leaves out test_results" in out
+
+
+@pytest.mark.parametrize(
+    ("only", "code"),
+    [
+        (["test_results"], 1),
+        (["flaky", "test_results"], 1),
+        (["collection"], 0),
+        (["suite_classification"], 6),
+    ],
+)
+def test_failed_tests_decide_the_exit_code_only_when_test_results_is_evaluated(
+    pytester: pytest.Pytester,
+    run_uok: RunUok,
+    capsys: pytest.CaptureFixture[str],
+    only: list[str],
+    code: int,
+) -> None:
+    pytester.makepyfile(test_a=RED)  # and no policy file: suite_classification fails
+    run = run_uok()
+    args = [a for gate_id in only for a in ("--only", gate_id)]
+    got, _out, verdict = gate_cli(run.out, *args, capsys=capsys)
+    assert got == code
+    assert set(statuses(verdict)) == set(only)
+
+
+def test_an_interrupted_run_keeps_its_exit_code_whatever_gates_are_evaluated(
+    pytester: pytest.Pytester, run_uok: RunUok, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a collection error stops the session before its tests: pytest exits 2 (interrupted)
+    pytester.makepyfile(test_a=RED, test_broken="import nonexistent_module_xyz\n")
+    run = run_uok()
+    assert run.ret == pytest.ExitCode.INTERRUPTED
+    code, _out, verdict = gate_cli(run.out, "--only", "flaky", capsys=capsys)
+    assert code == pytest.ExitCode.INTERRUPTED
+    assert statuses(verdict) == {"flaky": "pass"}
 
 
 def test_a_policy_given_on_the_command_line_is_used(

@@ -32,11 +32,14 @@ def _builtin(gate_id: str, func: object, blocking: bool = True, requires: Sequen
     return FunctionGate(gate_id, func, tuple(requires), blocking, "builtin")  # type: ignore[arg-type]
 
 
+#: The gate that judges the tests' own results (pytest's exit code 1 is its verdict).
+TEST_RESULTS = "test_results"
+
 #: Built-in gates in the order they are evaluated (``requires`` may move a gate later).
 BUILTIN_GATES: list[FunctionGate] = [
     _builtin("evidence_bundle", evidence_bundle),
     _builtin("collection", collection),
-    _builtin("test_results", test_results),
+    _builtin(TEST_RESULTS, test_results),
     _builtin("suite_classification", suite_classification),
     _builtin("waiver_lifecycle", waiver_lifecycle),
     _builtin("flaky", flaky),
@@ -49,7 +52,7 @@ BUILTIN_GATES: list[FunctionGate] = [
 OPTION_MODELS: dict[str, type[BaseModel]] = {
     "evidence_bundle": EvidenceOptions,
     "collection": NoOptions,
-    "test_results": NoOptions,
+    TEST_RESULTS: NoOptions,
     "suite_classification": NoOptions,
     "waiver_lifecycle": NoOptions,
     "flaky": FlakyOptions,

@@ -174,11 +174,29 @@ def run_gates(
     return GatingOutcome(verdict, errors)
 
 
-def gate_exit_code(verdict: Verdict, tests_exit: int | None) -> int:
-    """pytest's own non-zero code stands; a failed verdict after green tests is EXIT_GATE_FAILED."""
-    if tests_exit:
+#: pytest's exit code for a run in which tests failed: the verdict of the test_results gate.
+TESTS_FAILED = 1
+
+
+def gate_exit_code(verdict: Verdict, tests_exit: int | None, judges_tests: bool = True) -> int:
+    """pytest's own non-zero code stands; a failed verdict after green tests is EXIT_GATE_FAILED.
+
+    ``judges_tests`` False: the gates evaluated leave out test_results (``pytest-uok gate
+    --only``), so the tests' failures (exit code 1) are not this verdict's to report and the
+    evaluated gates alone decide. A run that was interrupted, crashed or collected nothing
+    (2, 3, 4, 5) is no basis for any gate: its code stands either way.
+    """
+    if tests_exit and (judges_tests or tests_exit != TESTS_FAILED):
         return tests_exit
     return EXIT_GATE_FAILED if verdict.overall == "fail" else 0
 
 
-__all__ = ["EXIT_GATE_FAILED", "GatingOutcome", "UokInputError", "gate_exit_code", "load_config", "run_gates"]
+__all__ = [
+    "EXIT_GATE_FAILED",
+    "TESTS_FAILED",
+    "GatingOutcome",
+    "UokInputError",
+    "gate_exit_code",
+    "load_config",
+    "run_gates",
+]
