@@ -2,7 +2,7 @@
 
 On an xdist worker the facts travel to the controller as a JSON-able report attribute
 (``uok_failure``), the one deliberate extra attribute on reports. A single process takes them
-from ``pytest_exception_interact`` instead (see RecordingPlugin), which pytest calls for failures
+from ``pytest_exception_interact`` instead (see FailureKeeper), which pytest calls for failures
 only: no hook of ours then runs for the report of a passing phase.
 """
 

@@ -15,7 +15,6 @@ import pytest
 
 from pytest_uok.core import runinfo as run
 from pytest_uok.core.atomic import ensure_artifact_folder
-from pytest_uok.core.attempts import RERUN
 from pytest_uok.core.commands import Launcher, kept_options, launcher_argv0
 from pytest_uok.core.environment import allowed_variables, branch_name, git_state, platform_string
 from pytest_uok.core.events import EventStream
@@ -26,8 +25,7 @@ from pytest_uok.core.redact import Redactor
 from pytest_uok.core.sanitize import printable
 from pytest_uok.core.settings import Settings
 from pytest_uok.core.summary_file import WrittenSummary, summary_values, write_summary
-from pytest_uok.failure_facts import add_extra_fields, failure_facts
-from pytest_uok.xdist_role import is_xdist_controller
+from pytest_uok.failure_keeping import FailureKeeper
 
 if TYPE_CHECKING:
     # The artifact models load when the artifacts are built, at session end (see core/runinfo).
@@ -121,16 +119,7 @@ class RecordingPlugin:
         self._entries: list[EntryView] | None = None
         #: Whether this plugin froze the heap at session end (thawed at unconfigure).
         self.heap_frozen = False
-        #: The report behind each record's failure facts, whose traceback text is rendered last.
-        self._failure_reports: dict[str, pytest.TestReport] = {}
-        #: The test whose retried attempts' events are deferred (see _keep_failure).
-        self._deferred_for: str | None = None
-        #: A failure of this process just recorded, with its facts, whose exception's facts come
-        #: next, from pytest_exception_interact (its event waits for them).
-        self._awaiting: tuple[pytest.TestReport, dict[str, Any]] | None = None
-        #: Whether the tests run on xdist workers: a report without facts (a crashed worker's
-        #: test) gets none here, where the failure did not happen.
-        self._tests_run_elsewhere = is_xdist_controller(config)
+        self.failures = FailureKeeper(config, self.recorder, self.internal_error)
 
     # -- facts gathered once ------------------------------------------------------------
 
@@ -205,6 +194,7 @@ class RecordingPlugin:
         if not self.settings.artifacts:
             return
         self.events = EventStream(self.out_dir / run.EVENTS, self.run_id, self.redactor.scrub)
+        self.failures.events = self.events
         try:
             ensure_artifact_folder(self.out_dir)
         except OSError as exc:
@@ -242,10 +232,8 @@ class RecordingPlugin:
         # absent ones from the report's __dict__ (much cheaper than getattr with a default).
         nodeid = report.nodeid
         when = report.when
-        if self._awaiting is not None:  # no exception came for the last failure
-            self._emit_failure(*self._awaiting)
-        if self._deferred_for is not None and nodeid != self._deferred_for:
-            self._flush_deferred()
+        if self.failures.pending:
+            self.failures.settle(nodeid)
         # Tests between their setup and teardown reports: if the run ends there (interrupt,
         # kill), their records hold a passed setup and must not be reported as passed tests.
         if when == "setup":
@@ -279,83 +267,19 @@ class RecordingPlugin:
         )
         # A protected failure (report outcome "quarantined" / "waived") is recorded in full too.
         if (reported in KEPT_REPORT_OUTCOMES or outcome != reported) and subtest is None:
-            self._keep_failure(rec or self.recorder.records[nodeid], report)
+            self.failures.keep(rec or self.recorder.records[nodeid], report)
         # Not between a failure and its exception's facts: the next report checkpoints instead.
-        if self._checkpoint_s and time.monotonic() >= self._next_checkpoint and self._awaiting is None:
+        due = self._checkpoint_s and time.monotonic() >= self._next_checkpoint
+        if due and self.failures.awaiting is None:
             self._next_checkpoint = time.monotonic() + self._checkpoint_s
-            self._flush_deferred()
+            self.failures.flush()
             self._write_summary_only(complete=False)
-
-    def _flush_deferred(self) -> None:
-        if self._awaiting is not None:
-            self._emit_failure(*self._awaiting)
-        self._deferred_for = None
-        if self.events is not None:
-            self.events.flush()
 
     def pytest_exception_interact(
         self, node: pytest.Item | pytest.Collector, call: pytest.CallInfo[Any], report: Any
     ) -> None:
-        # Called for a failing report while its exception is live, with the facts a worker
-        # would have attached to the report (see failure_facts): normally right after the
-        # report is logged, but before it when a rerun plugin logs its reports itself.
-        if not isinstance(node, pytest.Item):
-            return
-        awaiting = self._awaiting if self._awaiting and self._awaiting[0] is report else None
-        try:
-            facts = failure_facts(node, call.excinfo)
-            if awaiting is not None:
-                awaiting[1].update(facts)
-            elif "uok_failure" not in report.__dict__:
-                add_extra_fields(self.config, node.nodeid, facts)
-                report.uok_failure = facts
-        except Exception as exc:
-            self.internal_error(f"reading the failure of {printable(node.nodeid)}", exc)
-        if awaiting is not None:
-            self._emit_failure(*awaiting)
-
-    def _keep_failure(self, rec: TestRecord, report: pytest.TestReport) -> None:
-        # The first failure of the deciding attempt explains the test; later phases only add.
-        if rec.failure is not None and rec.failure.get("attempt") == len(rec.attempts):
-            return
-        # Facts gathered before the report was logged: on the xdist worker that ran the test, or
-        # by pytest_exception_interact when a rerun plugin logs its reports itself.
-        sent = report.__dict__.get("uok_failure")
-        facts: dict[str, Any] = dict(sent or {})
-        # Gathered here: the extras now, the exception's facts when pytest shows it.
-        local = sent is None and not self._tests_run_elsewhere
-        if local:
-            add_extra_fields(self.config, rec.nodeid, facts)
-        facts["attempt"] = len(rec.attempts)
-        # The traceback's text is rendered at session end, for the failure that explains the
-        # test: a test rerun twice would otherwise render it for every failed attempt.
-        facts["longrepr"] = ""
-        self._failure_reports[rec.nodeid] = report
-        facts["stdout"] = report.capstdout
-        facts["stderr"] = report.capstderr
-        facts["log"] = report.caplog
-        rec.failure = facts
-        if local:
-            self._awaiting = (report, facts)
-        else:
-            self._emit_failure(report, facts)
-
-    def _emit_failure(self, report: pytest.TestReport, facts: dict[str, Any]) -> None:
-        self._awaiting = None
-        if self.events is None:
-            return
-        # An attempt that will run again: its event waits for the test's next one (or the
-        # next test's first report), so a test failing three times takes the lock once.
-        deferred = report.outcome == RERUN
-        self.events.emit(
-            "test_failure",
-            deferred=deferred,
-            nodeid=report.nodeid,
-            when=report.when,
-            exc_type=facts.get("exc_type"),
-        )
-        if deferred:
-            self._deferred_for = report.nodeid
+        if isinstance(node, pytest.Item):
+            self.failures.exception_interact(node, call, report)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_sessionfinish")
     def pytest_sessionfinish_on_a_frozen_heap(self) -> Generator[None, None, None]:
@@ -368,7 +292,7 @@ class RecordingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self._flush_deferred()
+        self.failures.flush()
         status = int(exitstatus)
         interrupted = status == int(pytest.ExitCode.INTERRUPTED)
         complete = not interrupted and status != int(pytest.ExitCode.INTERNAL_ERROR)
@@ -388,7 +312,7 @@ class RecordingPlugin:
         import pytest_uok.core.artifacts as art  # the models load here, at the end
 
         self._set_aside_unfinished()
-        self._render_tracebacks()
+        self.failures.render_tracebacks()
         end = run.RunEnd(
             finished_at=datetime.now(timezone.utc),
             exit_status=status,
@@ -484,15 +408,6 @@ class RecordingPlugin:
 
             self._entries = entry_views(self.recorder)
         return self._entries
-
-    def _render_tracebacks(self) -> None:
-        """Put each kept failure's traceback text into its facts (see _keep_failure)."""
-        records = self.recorder.records
-        for nodeid, report in self._failure_reports.items():
-            rec = records.get(nodeid)
-            if rec is not None and rec.failure is not None:
-                rec.failure["longrepr"] = report.longreprtext
-        self._failure_reports.clear()
 
     def _set_aside_unfinished(self) -> dict[str, TestRecord]:
         """Remove the records of tests still running whose outcome is not yet a failure."""
