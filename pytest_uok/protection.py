@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_uok.core.attempts import RERUN, AttemptState, decide
+from pytest_uok.core.attempts import RERUN, AttemptState, decide, leaves_passing_reports
 from pytest_uok.core.records import TestRecord
 from pytest_uok.core.runinfo import WAIVER_AUDIT
 from pytest_uok.stash import ITEM_ATTEMPT, ITEM_QUARANTINE, ITEM_WAIVER, RECORDING
@@ -254,18 +254,8 @@ class ProtectedReports:
             state = AttemptState()
         else:
             report.uok_attempt = state.number  # type: ignore[attr-defined]
-            if (
-                state.number == 1
-                and report.outcome == "passed"
-                and quarantine is None
-                and waiver is None
-                and state.final_if_passed
-                and not state.fixing
-                and not state.explore
-            ):
-                # With reruns on, every phase of every test comes here: a passing phase of a
-                # first attempt that nothing protects or explores is one decide() leaves as is.
-                return report
+            if report.outcome == "passed" and leaves_passing_reports(state):
+                return report  # with reruns on, most reports: decide() would change nothing
         wasxfail = hasattr(report, "wasxfail")
         verdict = decide(state, report.when, report.outcome, wasxfail, quarantine, waiver, report.duration)
         if verdict.outcome is not None:

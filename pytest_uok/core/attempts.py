@@ -143,3 +143,13 @@ def decide(
         if state.failed_before:
             return Verdict(category="flaky")
     return UNCHANGED
+
+
+def leaves_passing_reports(state: AttemptState) -> bool:
+    """Whether ``decide`` leaves every passing report of this attempt as pytest made it.
+
+    Then it also leaves ``state`` as it is, whatever protects the test. The adapter asks this
+    before ``decide``: with reruns on every phase of every test reaches it, and most are the
+    passing phases of an attempt that nothing explores, fixes or counts as a retry.
+    """
+    return not state.explore and state.final_if_passed and not state.fixing and not state.failed_before

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
-from pytest_uok.core.attempts import FLAKY, RERUN, UNCHANGED, AttemptState, Verdict, decide, new_test_attempts
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_uok.core.attempts import (
+    FLAKY,
+    RERUN,
+    UNCHANGED,
+    AttemptState,
+    Verdict,
+    decide,
+    leaves_passing_reports,
+    new_test_attempts,
+)
 from pytest_uok.core.quarantine import Cover
 
 VALID = Cover("quarantine", "t", "valid", date(2030, 1, 1), "FLAKE-NET")
@@ -99,3 +112,48 @@ def test_an_expected_failure_is_not_explored() -> None:
     state = AttemptState(explore=9, total=10, retry_on_failure=True)
     assert decide(state, "call", "passed", True, None, None) is UNCHANGED  # xpassed, counted once
     assert state.skipped
+
+
+STATES = st.builds(
+    AttemptState,
+    number=st.integers(1, 4),
+    retry_on_failure=st.booleans(),
+    final_if_passed=st.booleans(),
+    fixing=st.booleans(),
+    failed_before=st.integers(0, 3),
+    failed=st.booleans(),
+    skipped=st.booleans(),
+    counted_protected=st.booleans(),
+    explore=st.integers(0, 3),
+    passed_before=st.integers(0, 3),
+    total=st.integers(1, 5),
+    fallback_total=st.integers(1, 5),
+    elapsed_s=st.floats(0, 60),
+    counted_flaky=st.booleans(),
+)
+
+
+@given(
+    state=STATES,
+    when=st.sampled_from(["setup", "call", "teardown"]),
+    wasxfail=st.booleans(),
+    quarantine=st.sampled_from([None, VALID, EXPIRED]),
+    waiver=st.sampled_from([None, WAIVER]),
+    duration=st.floats(0, 60),
+)
+def test_the_passing_fast_path_is_exactly_where_decide_changes_nothing(
+    state: AttemptState,
+    when: str,
+    wasxfail: bool,
+    quarantine: Cover | None,
+    waiver: Cover | None,
+    duration: float,
+) -> None:
+    before = copy.copy(state)
+    verdict = decide(state, when, "passed", wasxfail, quarantine, waiver, duration)
+    if leaves_passing_reports(before):
+        assert verdict is UNCHANGED
+        assert state == before
+    elif when == "call" and not wasxfail and not before.explore:
+        # outside the fast path a passing call of a plain attempt always means something
+        assert verdict is not UNCHANGED
